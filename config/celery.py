@@ -1,0 +1,15 @@
+"""The Celery app.
+
+Configuration lives in Django settings under the ``CELERY_`` prefix; without a
+``REDIS_URL`` the settings make every task run eagerly in-process, so the demo
+needs no broker.
+"""
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
+
+app = Celery("paperdesk")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()

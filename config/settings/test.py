@@ -1,0 +1,15 @@
+"""Test settings: the real PostgreSQL and Redis, explicitly.
+
+Tests never fall back to SQLite silently: ``tests/conftest.py`` fails the run
+when the services below cannot be reached.  Override with DATABASE_URL /
+REDIS_URL in the environment.
+"""
+import os
+
+os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/paperdesk")
+os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/15")
+
+from .base import *  # noqa: E402,F401,F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+CELERY_TASK_ALWAYS_EAGER = True  # tests that need a worker start one explicitly

@@ -1,0 +1,115 @@
+"""arXiv's metadata snapshot (Kaggle "arxiv-metadata-oai-snapshot"), JSON Lines.
+
+The real file is several GB, so it is streamed a line at a time (gzipped or
+not) and never held in memory; each malformed line fails alone.
+"""
+from __future__ import annotations
+
+import json
+import re
+from collections import OrderedDict
+from email.utils import parsedate_to_datetime
+from typing import Iterator
+
+from . import text as tx
+from .records import ParseFailure, Parsed, PaperRecord
+from .sources import InputFile
+
+FORMAT = "arxiv-snapshot"
+REQUIRED = ("id", "title")
+
+
+def sniff(head: str) -> bool:
+    first = next((line for line in head.splitlines() if line.strip()), "")
+    return first.lstrip().startswith("{") and '"id"' in first and ('"versions"' in first or '"authors_parsed"' in first)
+
+
+def _authors(item: dict) -> list[str]:
+    parsed = item.get("authors_parsed")
+    if isinstance(parsed, list) and parsed:
+        names = []
+        for parts in parsed:
+            if isinstance(parts, list) and parts:
+                last, first, suffix = (list(parts) + ["", "", ""])[:3]
+                names.append(" ".join(p.strip() for p in (first, last, suffix) if p and p.strip()))
+        if names:
+            return names
+    raw = tx.collapse(item.get("authors") or "")
+    return [a.strip() for a in re.split(r",|\band\b", raw) if a.strip()]
+
+
+def _version_date(versions: list) -> tuple[int | None, object]:
+    if not isinstance(versions, list) or not versions:
+        return None, None
+    last = versions[-1].get("version", "") if isinstance(versions[-1], dict) else ""
+    number = int(last[1:]) if re.fullmatch(r"v\d+", last or "") else len(versions)
+    first = versions[0].get("created") if isinstance(versions[0], dict) else None
+    try:
+        published = parsedate_to_datetime(first).date() if first else None
+    except (TypeError, ValueError):
+        published = None
+    return number, published
+
+
+def record_from_item(item: dict, source: str, line: int) -> PaperRecord | ParseFailure:
+    if not isinstance(item, dict):
+        return ParseFailure(source, line, "line is JSON but not an object")
+    missing = [key for key in REQUIRED if not item.get(key)]
+    if missing:
+        return ParseFailure(source, line, f"missing {', '.join(missing)}", str(item.get("id") or ""))
+    split = tx.split_arxiv_id(str(item["id"]))
+    if not split:
+        return ParseFailure(source, line, f"“{str(item['id'])[:40]}” is not an arXiv id")
+    version, published = _version_date(item.get("versions"))
+    abstract = tx.collapse(item.get("abstract") or "")
+    comments = tx.collapse(item.get("comments") or "")
+    return PaperRecord(
+        arxiv_id=split[0],
+        version=version or split[1],
+        source=source,
+        line=line,
+        title=tx.collapse(item["title"]),
+        authors=_authors(item),
+        abstract=abstract,
+        comments=comments,
+        journal_ref=tx.collapse(item.get("journal-ref") or ""),
+        doi=(item.get("doi") or "").strip(),
+        license=(item.get("license") or "").strip(),
+        categories=(item.get("categories") or "").split(),
+        published=published,
+        updated=tx.parse_date(item.get("update_date") or ""),
+        code_url=tx.first_url(abstract + " " + comments, "github.com"),
+    )
+
+
+# Duplicate ids are looked for among the last this-many lines only, so memory
+# stays flat however long the snapshot is (real duplicates sit close together;
+# farther ones are still harmless upserts).
+DUPLICATE_WINDOW = 10_000
+
+
+def parse(file: InputFile) -> Iterator[Parsed]:
+    seen: OrderedDict[str, int] = OrderedDict()
+    for line in file.lines():
+        if not line.text.strip():
+            continue
+        if not line.valid:
+            yield ParseFailure(file.name, line.number, "invalid UTF-8")
+            continue
+        try:
+            item = json.loads(line.text)
+        except json.JSONDecodeError as exc:
+            yield ParseFailure(file.name, line.number, f"malformed JSON: {exc.msg} at column {exc.colno}")
+            continue
+        result = record_from_item(item, file.name, line.number)
+        if isinstance(result, PaperRecord):
+            if result.arxiv_id in seen:
+                result = ParseFailure(
+                    file.name, line.number, f"duplicate entry: {result.arxiv_id} already appears at line {seen[result.arxiv_id]}",
+                    result.arxiv_id,
+                )
+            else:
+                seen[result.arxiv_id] = line.number
+                if len(seen) > DUPLICATE_WINDOW:
+                    seen.popitem(last=False)
+        yield result

@@ -1,0 +1,122 @@
+"""The normalized records every importer yields: plain data, no database.
+
+An importer turns bytes into a stream of these.  ``ParseFailure`` is yielded in
+place of a record that could not be read, so one broken entry never stops the
+ones around it.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+# The entry text a source or a machine writes and an editor corrects.
+SUMMARY_TEXT_FIELDS = (
+    "headline_zh",
+    "title_zh",
+    "abstract_zh",
+    "tldr",
+    "key_points",
+    "background",
+    "prior_work",
+    "method",
+    "results",
+    "method_details",
+    "conclusion",
+    "affiliation",
+    "keywords",
+)
+
+
+@dataclass
+class SummaryRecord:
+    """The entry text a source gives for a paper.  Empty means "not given"."""
+
+    headline_zh: str = ""
+    title_zh: str = ""
+    abstract_zh: str = ""
+    tldr: str = ""
+    key_points: list[str] = field(default_factory=list)
+    summary_language: str = ""
+    background: str = ""
+    prior_work: str = ""
+    method: str = ""
+    results: str = ""
+    method_details: str = ""
+    conclusion: str = ""
+    affiliation: str = ""
+    keywords: list[str] = field(default_factory=list)
+    structured_html: str = ""
+    # From our own export only: the state and the machine text it started from.
+    status: str = ""
+    machine: dict | None = None
+
+    def text_fields(self) -> dict:
+        return {name: getattr(self, name) for name in SUMMARY_TEXT_FIELDS}
+
+    def is_empty(self) -> bool:
+        return not any(self.text_fields().values())
+
+
+@dataclass
+class DigestRef:
+    """Where a paper stands in a digest."""
+
+    date: dt.date
+    topic: str | None  # topic slug or source name; None for an all-topics digest
+    position: int
+    title: str = ""
+    description: str = ""
+    status: str = ""
+
+
+@dataclass
+class TopicRecord:
+    slug: str
+    name_zh: str
+    name_en: str
+    position: int = 100
+    source: str = ""
+    line: int | None = None
+
+
+@dataclass
+class PaperRecord:
+    arxiv_id: str
+    source: str = ""
+    line: int | None = None
+    version: int | None = None
+    title: str = ""
+    authors: list[str] = field(default_factory=list)
+    abstract: str = ""
+    comments: str = ""
+    journal_ref: str = ""
+    doi: str = ""
+    license: str = ""
+    categories: list[str] = field(default_factory=list)
+    published: dt.date | None = None
+    updated: dt.date | None = None
+    code_url: str = ""
+    figures: list[str] = field(default_factory=list)
+    topic: str | None = None
+    tags: list[str] = field(default_factory=list)
+    summary: SummaryRecord | None = None
+    digests: list[DigestRef] = field(default_factory=list)
+    raw: str = ""
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ParseFailure:
+    """A record that could not be read: where it was and why."""
+
+    source: str
+    line: int | None
+    reason: str
+    arxiv_id: str = ""
+
+    def __str__(self):
+        where = f"{self.source}:{self.line}" if self.line else self.source
+        return f"{where}: {self.reason}"
+
+
+Parsed = PaperRecord | TopicRecord | ParseFailure

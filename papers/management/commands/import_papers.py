@@ -1,0 +1,95 @@
+"""``manage.py import_papers PATH|URL|- [...]``: bulk-import papers in any known format."""
+from __future__ import annotations
+
+import sys
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from tqdm import tqdm
+
+from papers import importers
+from papers.services.ingest import IngestOptions, import_sources
+
+
+class Command(BaseCommand):
+    help = (
+        "Import papers from files, folders, URLs or standard input (-). Formats are detected: "
+        + ", ".join(importers.FORMATS)
+        + ". Exit status: 0 all records landed, 1 some failed (the rest were kept), 2 usage error."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("targets", nargs="+", metavar="PATH|URL|-")
+        parser.add_argument("--format", choices=list(importers.FORMATS), help="skip detection and read as this format")
+        parser.add_argument("--topic", help="put every imported paper (and Hexo digest) in this topic (slug or name)")
+        parser.add_argument("--dry-run", action="store_true", help="parse and check everything, write nothing")
+        parser.add_argument("--batch-size", type=int, default=settings.IMPORT_BATCH_SIZE, help="records per transaction")
+        parser.add_argument(
+            "--publish", action="store_true",
+            help="mark imported entries and digests published (for archives already reviewed elsewhere)",
+        )
+
+    def handle(self, *args, **opts):
+        if opts["batch_size"] < 1:
+            raise CommandError("--batch-size must be at least 1", returncode=2)
+        options = IngestOptions(
+            publish=opts["publish"], topic=opts["topic"], dry_run=opts["dry_run"], batch_size=opts["batch_size"]
+        )
+        with _Progress(self.stderr, interactive=sys.stderr.isatty()) as progress:
+            batch = import_sources(
+                opts["targets"], format=opts["format"], options=options, started_by="command",
+                user_agent=settings.IMPORT_USER_AGENT, progress=progress,
+            )
+        self._report(batch)
+        if batch.failed:
+            sys.exit(1)
+
+    def _report(self, batch) -> None:
+        rows = [(f["file"], f["format"] or "-", f["created"], f["updated"], f["unchanged"], f["failed"]) for f in batch.files]
+        rows.append(("total", "", batch.created, batch.updated, batch.unchanged, batch.failed))
+        header = ("file", "format", "created", "updated", "unchanged", "failed")
+        widths = [max(len(str(row[i])) for row in [header, *rows]) for i in range(len(header))]
+
+        def line(row):
+            return "  ".join(str(v).ljust(w) if i < 2 else str(v).rjust(w) for i, (v, w) in enumerate(zip(row, widths)))
+
+        self.stdout.write(line(header))
+        for row in rows[:-1]:
+            self.stdout.write(line(row))
+        self.stdout.write(line(rows[-1]))
+        for error in batch.errors.filter(level="error")[:50]:
+            self.stderr.write(f"error: {error}")
+        more = batch.failed - 50
+        if more > 0:
+            self.stderr.write(f"… and {more} more errors: see import batch #{batch.pk} in the admin")
+        prefix = "dry run, nothing written: " if batch.dry_run else ""
+        self.stdout.write(f"{prefix}import batch #{batch.pk}: {batch.get_state_display()}")
+
+
+class _Progress:
+    """A tqdm bar on a terminal; plain progress lines for logs and pipes."""
+
+    def __init__(self, stream, *, interactive: bool, every: int = 10_000):
+        self.stream, self.interactive, self.every = stream, interactive, every
+        self.bar = None
+        self.done = 0
+        self.reported = 0
+
+    def __enter__(self):
+        if self.interactive:
+            self.bar = tqdm(unit=" records", file=sys.stderr, dynamic_ncols=True)
+        return self
+
+    def __call__(self, file: str, count: int) -> None:
+        self.done += count
+        if self.bar is not None:
+            self.bar.set_description(file[-40:], refresh=False)
+            self.bar.update(count)
+        elif self.done - self.reported >= self.every:
+            self.reported = self.done
+            self.stream.write(f"progress: {self.done} records ({file})")
+
+    def __exit__(self, *exc):
+        if self.bar is not None:
+            self.bar.close()
+        return False

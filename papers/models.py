@@ -1,0 +1,300 @@
+"""The paper domain: papers, their bilingual summaries, digests and imports.
+
+PostgreSQL is the production database; everything here also works on SQLite
+(no ArrayField, no PostgreSQL-only constraints).
+"""
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from taggit.managers import TaggableManager
+
+from papers.importers.records import SUMMARY_TEXT_FIELDS
+from papers.markup import key_points_html
+
+
+class Topic(models.Model):
+    """One of the site's own sections (Agent, LLM理论, LLM应用, RAG, LLM …)."""
+
+    slug = models.SlugField(unique=True, allow_unicode=True)
+    name_zh = models.CharField(max_length=100)
+    name_en = models.CharField(max_length=100)
+    position = models.PositiveSmallIntegerField(default=100)
+
+    class Meta:
+        ordering = ["position", "slug"]
+
+    def __str__(self):
+        return self.name_zh if self.name_zh == self.name_en else f"{self.name_zh} / {self.name_en}"
+
+
+class Author(models.Model):
+    name = models.CharField(max_length=300)
+    slug = models.SlugField(max_length=300, unique=True, allow_unicode=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Paper(models.Model):
+    """One arXiv paper.  The arXiv id (without version) is its identity everywhere."""
+
+    arxiv_id = models.CharField(max_length=40, unique=True)
+    version = models.PositiveSmallIntegerField(null=True, blank=True)
+    title = models.TextField()
+    abstract = models.TextField(blank=True)
+    comments = models.TextField(blank=True)
+    journal_ref = models.TextField(blank=True)
+    doi = models.CharField(max_length=200, blank=True)
+    license = models.CharField(max_length=200, blank=True)
+    categories = models.JSONField(default=list, blank=True)
+    primary_category = models.CharField(max_length=40, blank=True, db_index=True)
+    published = models.DateField(null=True, blank=True, db_index=True)
+    updated = models.DateField(null=True, blank=True)
+    code_url = models.URLField(max_length=500, blank=True)
+    figures = models.JSONField(default=list, blank=True)
+    topic = models.ForeignKey(Topic, null=True, blank=True, on_delete=models.SET_NULL, related_name="papers")
+    authors = models.ManyToManyField(Author, through="Authorship", related_name="papers")
+    tags = TaggableManager(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    modified_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-published", "-arxiv_id"]
+
+    def __str__(self):
+        return f"{self.arxiv_id}: {self.title[:80]}"
+
+    @property
+    def versioned_id(self) -> str:
+        return f"{self.arxiv_id}v{self.version}" if self.version else self.arxiv_id
+
+    @property
+    def abs_url(self) -> str:
+        return f"https://arxiv.org/abs/{self.versioned_id}"
+
+    @property
+    def pdf_url(self) -> str:
+        return f"https://arxiv.org/pdf/{self.versioned_id}"
+
+    def ordered_authors(self):
+        return [a.author for a in self.authorships.select_related("author").order_by("position")]
+
+
+class Authorship(models.Model):
+    """Keeps the author order of a paper."""
+
+    paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="authorships")
+    author = models.ForeignKey(Author, on_delete=models.CASCADE, related_name="authorships")
+    position = models.PositiveSmallIntegerField()
+
+    class Meta:
+        ordering = ["paper", "position"]
+        constraints = [models.UniqueConstraint(fields=["paper", "position"], name="authorship_unique_position")]
+
+
+class Status(models.TextChoices):
+    """Workflow states; the transitions between them belong to ``editorial``."""
+
+    DRAFT = "draft", _("Draft")
+    IN_REVIEW = "in_review", _("In review")
+    CHANGES_REQUESTED = "changes_requested", _("Changes requested")
+    APPROVED = "approved", _("Approved")
+    PUBLISHED = "published", _("Published")
+    UNPUBLISHED = "unpublished", _("Unpublished")
+
+
+class SummaryQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(status=Status.PUBLISHED)
+
+
+class Summary(models.Model):
+    """The bilingual, machine-first, human-corrected entry for one paper.
+
+    The text fields listed in ``TEXT_FIELDS`` are the ones a source or a
+    machine writes and an editor corrects; the :class:`Generation` pointed to
+    by ``generation`` holds what the machine (or the imported source) wrote, so
+    a field whose value differs from it has been changed by a person.
+    """
+
+    TEXT_FIELDS = SUMMARY_TEXT_FIELDS
+
+    class Language(models.TextChoices):
+        ZH = "zh", "中文"
+        EN = "en", "English"
+
+    paper = models.OneToOneField(Paper, on_delete=models.CASCADE, related_name="summary")
+    headline_zh = models.TextField("Chinese headline", blank=True)
+    title_zh = models.TextField("Chinese title", blank=True)
+    abstract_zh = models.TextField("Chinese abstract", blank=True)
+    tldr = models.TextField("one-line summary", blank=True)
+    key_points = models.JSONField("key points", default=list, blank=True)
+    summary_language = models.CharField(max_length=2, choices=Language.choices, blank=True)
+    background = models.TextField(blank=True)
+    prior_work = models.TextField("previous work", blank=True)
+    method = models.TextField(blank=True)
+    results = models.TextField(blank=True)
+    method_details = models.TextField(blank=True)
+    conclusion = models.TextField(blank=True)
+    affiliation = models.TextField(blank=True)
+    keywords = models.JSONField(default=list, blank=True)
+    # The structured block as the source gave it, sanitized; and the key points
+    # rendered from Markdown once, sanitized (see papers.markup).
+    structured_html = models.TextField(blank=True)
+    key_points_html = models.TextField(blank=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT, db_index=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    generation = models.ForeignKey(
+        "Generation", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        help_text="The machine or source text this entry started from.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    modified_at = models.DateTimeField(auto_now=True)
+
+    objects = SummaryQuerySet.as_manager()
+
+    class Meta:
+        verbose_name_plural = "summaries"
+
+    def __str__(self):
+        return self.headline_zh or self.title_zh or self.paper.title
+
+    def save(self, *args, **kwargs):
+        # Key points are Markdown ("**CheXagent** is …"): render once, sanitized, on every save.
+        self.key_points_html = key_points_html(self.key_points or [])
+        if kwargs.get("update_fields") is not None and "key_points" in kwargs["update_fields"]:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "key_points_html"}
+        super().save(*args, **kwargs)
+
+    def text_values(self) -> dict:
+        return {name: getattr(self, name) for name in self.TEXT_FIELDS}
+
+    def edited_fields(self) -> set[str]:
+        """Fields whose current text differs from the machine/source text."""
+        base = self.generation.output if self.generation_id else {}
+        return {name for name, value in self.text_values().items() if name in base and base[name] != value}
+
+
+class Generation(models.Model):
+    """What produced a Summary's text: an imported source or a summarizer backend."""
+
+    class Kind(models.TextChoices):
+        SOURCE = "source", _("Imported source")
+        BACKEND = "backend", _("Summarizer backend")
+
+    summary = models.ForeignKey(Summary, on_delete=models.CASCADE, related_name="generations")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    backend = models.CharField(max_length=100, help_text="Backend name, or the import format.")
+    model = models.CharField(max_length=200, blank=True)
+    prompt_version = models.CharField(max_length=50, blank=True)
+    source = models.TextField(blank=True, help_text="File or URL the text came from.")
+    output = models.JSONField(default=dict, help_text="The text fields as produced.")
+    raw_output = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.backend} {self.model}".strip()
+
+
+class DigestQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(status=Status.PUBLISHED)
+
+
+class Digest(models.Model):
+    """One day's issue, for one topic or (topic empty) for every topic."""
+
+    date = models.DateField(db_index=True)
+    topic = models.ForeignKey(Topic, null=True, blank=True, on_delete=models.PROTECT, related_name="digests")
+    title = models.CharField(max_length=300, blank=True)
+    description = models.TextField(blank=True)
+    source = models.TextField(blank=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT, db_index=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    papers = models.ManyToManyField(Paper, through="DigestEntry", related_name="digests")
+    created_at = models.DateTimeField(auto_now_add=True)
+    modified_at = models.DateTimeField(auto_now=True)
+
+    objects = DigestQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-date", "topic__position"]
+        constraints = [
+            models.UniqueConstraint(fields=["date", "topic"], name="digest_unique_date_topic"),
+            # NULLs are distinct in a unique index, so the all-topics digest needs its own.
+            models.UniqueConstraint(fields=["date"], condition=Q(topic__isnull=True), name="digest_unique_date_all"),
+        ]
+
+    def __str__(self):
+        return f"{self.date:%Y-%m-%d} {self.topic or 'all topics'}"
+
+
+class DigestEntry(models.Model):
+    digest = models.ForeignKey(Digest, on_delete=models.CASCADE, related_name="entries")
+    paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="digest_entries")
+    position = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["digest", "position"]
+        verbose_name_plural = "digest entries"
+        constraints = [models.UniqueConstraint(fields=["digest", "paper"], name="digest_entry_unique_paper")]
+
+
+class ImportBatch(models.Model):
+    """One run of an import: what it read, what it did, and what went wrong."""
+
+    class State(models.TextChoices):
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        DONE_WITH_ERRORS = "done_with_errors", _("Done with errors")
+        FAILED = "failed", _("Failed")
+
+    source = models.TextField()
+    format = models.CharField(max_length=30, blank=True)
+    started_by = models.CharField(max_length=150, blank=True)
+    state = models.CharField(max_length=20, choices=State.choices, default=State.RUNNING)
+    dry_run = models.BooleanField(default=False)
+    started_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    processed = models.PositiveIntegerField(default=0)
+    created = models.PositiveIntegerField(default=0)
+    updated = models.PositiveIntegerField(default=0)
+    unchanged = models.PositiveIntegerField(default=0)
+    failed = models.PositiveIntegerField(default=0)
+    files = models.JSONField(default=list, blank=True, help_text="Per-file counts: file, format, created, updated, unchanged, failed.")
+
+    class Meta:
+        ordering = ["-started_at"]
+        verbose_name_plural = "import batches"
+
+    def __str__(self):
+        return f"#{self.pk} {self.format or '?'} {self.source[:60]}"
+
+
+class RecordError(models.Model):
+    """A record that failed (or a warning about one), with where it was."""
+
+    class Level(models.TextChoices):
+        ERROR = "error", _("Error")
+        WARNING = "warning", _("Warning")
+
+    batch = models.ForeignKey(ImportBatch, on_delete=models.CASCADE, related_name="errors")
+    level = models.CharField(max_length=10, choices=Level.choices, default=Level.ERROR)
+    file = models.TextField()
+    line = models.PositiveIntegerField(null=True, blank=True)
+    arxiv_id = models.CharField(max_length=40, blank=True)
+    reason = models.TextField()
+
+    class Meta:
+        ordering = ["batch", "id"]
+
+    def __str__(self):
+        return f"{self.file}:{self.line or '?'}: {self.reason}"

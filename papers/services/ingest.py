@@ -1,0 +1,479 @@
+"""The ingest service: normalized records in, upserted rows out.
+
+Used by the ``import_papers`` command, the Celery fetch task and any admin
+action alike.  The rules it keeps (see issue 2):
+
+* Papers are keyed on the arXiv id: re-running an import changes nothing.
+* A newer arXiv version updates a paper; an older one never downgrades it; a
+  record of the same (or no) version only fills what is still empty, so two
+  sources of the same paper never flip its fields back and forth.
+* Text an editor changed is never overwritten: a Summary field whose value
+  differs from its Generation's (machine or source) text is kept, and the new
+  source text is recorded as a new Generation beside it.
+* Records are written in batches inside a transaction; if a batch fails, it is
+  retried one record at a time, each in its own savepoint, so one bad record
+  fails alone and nothing is left half-saved.
+"""
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Callable, Iterable, Iterator
+
+from django.db import DatabaseError, transaction
+from django.utils import timezone
+from django.utils.text import slugify
+
+from papers import importers
+from papers.importers.records import DigestRef, ParseFailure, PaperRecord, TopicRecord
+from papers.importers.sources import InputError, InputFile, expand
+from papers.models import (
+    Author, Authorship, Digest, DigestEntry, Generation, ImportBatch, Paper, RecordError, Status, Summary, Topic,
+)
+
+logger = logging.getLogger(__name__)
+
+CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
+# Fields that a record of a newer version overwrites and any record may fill when empty.
+PAPER_FIELDS = (
+    "title", "abstract", "comments", "journal_ref", "doi", "license", "categories",
+    "published", "updated", "code_url", "figures",
+)
+
+
+class _DryRunRollback(Exception):
+    pass
+
+
+@dataclass
+class FileStats:
+    file: str
+    format: str = ""
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    failed: int = 0
+
+    def as_dict(self) -> dict:
+        return self.__dict__.copy()
+
+
+@dataclass
+class IngestOptions:
+    publish: bool = False
+    topic: str | None = None
+    dry_run: bool = False
+    batch_size: int = 1000
+
+
+@dataclass
+class _Context:
+    batch: ImportBatch
+    options: IngestOptions
+    topics: dict[str, Topic | None] = field(default_factory=dict)
+    digests: dict[tuple, Digest] = field(default_factory=dict)
+    errors: list[RecordError] = field(default_factory=list)
+
+
+def author_slug(name: str) -> str:
+    return slugify(name, allow_unicode=True)[:300] or "author"
+
+
+# --- entry point -------------------------------------------------------------
+
+def import_sources(
+    targets: Iterable[str],
+    *,
+    format: str | None = None,
+    options: IngestOptions | None = None,
+    started_by: str = "",
+    user_agent: str = "Paperdesk",
+    progress: Callable[[str, int], None] | None = None,
+) -> ImportBatch:
+    """Import every file, folder or URL in ``targets`` as one ImportBatch."""
+    options = options or IngestOptions()
+    targets = list(targets)
+    batch = ImportBatch.objects.create(
+        source=" ".join(targets), format=format or "", started_by=started_by, dry_run=options.dry_run
+    )
+    ctx = _Context(batch=batch, options=options)
+    formats = set()
+    for target in targets:
+        try:
+            files = list(expand(target, user_agent=user_agent))
+        except InputError as exc:
+            files, error = [], exc
+        else:
+            error = None if files else InputError(target, "folder has no files")
+        if error:
+            stats = FileStats(file=target)
+            _file_failure(ctx, stats, error)
+            ctx.batch.files = [*ctx.batch.files, stats.as_dict()]
+        for file in files:
+            stats = import_file(file, ctx=ctx, format=format, progress=progress)
+            formats.add(stats.format)
+    batch.format = format or ",".join(sorted(f for f in formats if f))
+    _finish(ctx)
+    return batch
+
+
+def import_file(file: InputFile, *, ctx: _Context, format: str | None, progress=None) -> FileStats:
+    stats = FileStats(file=file.name)
+    try:
+        module = importers.get(format) if format else importers.detect(file)
+        stats.format = module.FORMAT
+        pending: list[PaperRecord] = []
+        for item in module.parse(file):
+            if isinstance(item, ParseFailure):
+                _record_failure(ctx, stats, item.source, item.line, item.reason, item.arxiv_id)
+            elif isinstance(item, TopicRecord):
+                _topic_upsert(ctx, item)
+            else:
+                pending.append(item)
+                if len(pending) >= ctx.options.batch_size:
+                    _write(ctx, stats, pending, progress)
+                    pending = []
+        if pending:
+            _write(ctx, stats, pending, progress)
+    except InputError as exc:
+        _file_failure(ctx, stats, exc)
+    ctx.batch.files = [*ctx.batch.files, stats.as_dict()]
+    return stats
+
+
+# --- batches -----------------------------------------------------------------
+
+def _write(ctx: _Context, stats: FileStats, records: list[PaperRecord], progress) -> None:
+    records = _dedupe(ctx, stats, records)
+    try:
+        with transaction.atomic():
+            outcomes = _upsert(ctx, records)
+            if ctx.options.dry_run:
+                raise _DryRunRollback
+    except _DryRunRollback:
+        pass
+    except DatabaseError:
+        logger.warning("batch of %d failed; retrying record by record", len(records), exc_info=True)
+        ctx.digests.clear()
+        ctx.topics.clear()
+        outcomes = {}
+        for record in records:
+            try:
+                with transaction.atomic():
+                    outcomes.update(_upsert(ctx, [record]))
+                    if ctx.options.dry_run:
+                        raise _DryRunRollback
+            except _DryRunRollback:
+                outcomes.update({record.arxiv_id: outcomes.get(record.arxiv_id, UNCHANGED)})
+            except DatabaseError as exc:
+                ctx.digests.clear()
+                ctx.topics.clear()
+                _record_failure(ctx, stats, record.source, record.line, f"database rejected the record: {exc}".strip(), record.arxiv_id)
+    for record in records:
+        for warning in record.warnings:
+            _record_warning(ctx, record, warning)
+        outcome = outcomes.get(record.arxiv_id)
+        if outcome:
+            setattr(stats, outcome, getattr(stats, outcome) + 1)
+            setattr(ctx.batch, outcome, getattr(ctx.batch, outcome) + 1)
+    ctx.batch.processed += len(records)
+    _save_progress(ctx)
+    if progress:
+        progress(stats.file, len(records))
+
+
+def _dedupe(ctx, stats, records: list[PaperRecord]) -> list[PaperRecord]:
+    seen: dict[str, PaperRecord] = {}
+    kept = []
+    for record in records:
+        if record.arxiv_id in seen:
+            first = seen[record.arxiv_id]
+            _record_failure(
+                ctx, stats, record.source, record.line,
+                f"duplicate entry: {record.arxiv_id} already appears at line {first.line}", record.arxiv_id,
+            )
+            continue
+        seen[record.arxiv_id] = record
+        kept.append(record)
+    return kept
+
+
+def _upsert(ctx: _Context, records: list[PaperRecord]) -> dict[str, str]:
+    """Write one batch; returns arxiv_id → created/updated/unchanged."""
+    ids = [r.arxiv_id for r in records]
+    existing = {p.arxiv_id: p for p in Paper.objects.filter(arxiv_id__in=ids)}
+    outcome: dict[str, str] = {}
+    new_papers: list[Paper] = []
+    changed_papers: dict[str, set[str]] = {}
+    for record in records:
+        topic = _topic(ctx, ctx.options.topic or record.topic)
+        paper = existing.get(record.arxiv_id)
+        if paper is None:
+            paper = Paper(arxiv_id=record.arxiv_id, version=record.version, topic=topic)
+            for name in PAPER_FIELDS:
+                value = getattr(record, name)
+                if value:
+                    setattr(paper, name, value)
+            paper.primary_category = paper.categories[0] if paper.categories else ""
+            new_papers.append(paper)
+            outcome[record.arxiv_id] = CREATED
+            continue
+        changed = _merge_paper(paper, record)
+        if topic and (paper.topic_id is None or ctx.options.topic) and paper.topic_id != topic.pk:
+            paper.topic = topic
+            changed.add("topic")
+        outcome[record.arxiv_id] = UPDATED if changed else UNCHANGED
+        if changed:
+            changed_papers[record.arxiv_id] = changed
+    if new_papers:
+        Paper.objects.bulk_create(new_papers, batch_size=ctx.options.batch_size)
+        for paper in new_papers:
+            existing[paper.arxiv_id] = paper
+    if changed_papers:
+        fields = set().union(*changed_papers.values()) | {"modified_at"}
+        Paper.objects.bulk_update([existing[i] for i in changed_papers], sorted(fields))
+
+    fresh = {i for i, o in outcome.items() if o == CREATED} | {
+        i for i, fields in changed_papers.items() if "version" in fields
+    }
+    for arxiv_id in _write_authors(existing, records, fresh):
+        if outcome[arxiv_id] == UNCHANGED:
+            outcome[arxiv_id] = UPDATED
+    for record in records:
+        paper = existing[record.arxiv_id]
+        touched = False
+        if record.tags:
+            touched |= _add_tags(paper, record.tags)
+        if record.summary is not None:
+            touched |= _summary_upsert(ctx, paper, record)
+        for ref in record.digests:
+            touched |= _digest_entry_upsert(ctx, paper, ref)
+        if touched and outcome[record.arxiv_id] == UNCHANGED:
+            outcome[record.arxiv_id] = UPDATED
+    return outcome
+
+
+def _merge_paper(paper: Paper, record: PaperRecord) -> set[str]:
+    newer = record.version is not None and (paper.version is None or record.version > paper.version)
+    if record.version is not None and paper.version is not None and record.version < paper.version:
+        return set()  # an older version never downgrades the paper
+    changed = set()
+    if newer:
+        paper.version = record.version
+        changed.add("version")
+    for name in PAPER_FIELDS:
+        value = getattr(record, name)
+        if value and (newer or not getattr(paper, name)) and getattr(paper, name) != value:
+            setattr(paper, name, value)
+            changed.add(name)
+    if "categories" in changed:
+        paper.primary_category = paper.categories[0] if paper.categories else ""
+        changed.add("primary_category")
+    return changed
+
+
+def _write_authors(papers: dict[str, Paper], records: list[PaperRecord], fresh: set[str]) -> list[str]:
+    """Author lists for new papers, newer versions, and papers that had none.
+
+    ``fresh`` holds the ids created or moved to a newer version in this batch.
+    Returns the ids of existing papers whose authors were set.
+    """
+    wanted = {r.arxiv_id: r.authors for r in records if r.authors}
+    if not wanted:
+        return []
+    maybe_empty = [papers[i].pk for i in wanted if i not in fresh]
+    has_authors = set(
+        Authorship.objects.filter(paper_id__in=maybe_empty).values_list("paper_id", flat=True).distinct()
+    ) if maybe_empty else set()
+    to_set = {i: names for i, names in wanted.items() if i in fresh or papers[i].pk not in has_authors}
+    if not to_set:
+        return []
+    slugs = {author_slug(n): n for names in to_set.values() for n in names}
+    Author.objects.bulk_create([Author(name=n, slug=s) for s, n in slugs.items()], ignore_conflicts=True, batch_size=2000)
+    author_ids = dict(Author.objects.filter(slug__in=list(slugs)).values_list("slug", "id"))
+    replaced = [papers[i].pk for i in to_set if papers[i].pk in has_authors or i in fresh]
+    if replaced:
+        Authorship.objects.filter(paper_id__in=replaced).delete()
+    rows = []
+    for arxiv_id, names in to_set.items():
+        listed = set()
+        for position, name in enumerate(names):
+            slug = author_slug(name)
+            if slug not in listed:  # the same person listed twice in one paper
+                listed.add(slug)
+                rows.append(Authorship(paper_id=papers[arxiv_id].pk, author_id=author_ids[slug], position=position))
+    Authorship.objects.bulk_create(rows, batch_size=5000)
+    return list(to_set)
+
+
+def _add_tags(paper: Paper, tags: list[str]) -> bool:
+    have = {t.lower() for t in paper.tags.names()}
+    missing = [t for t in tags if t.lower() not in have]
+    if missing:
+        paper.tags.add(*missing)
+    return bool(missing)
+
+
+# --- summaries ---------------------------------------------------------------
+
+def _summary_upsert(ctx: _Context, paper: Paper, record: PaperRecord) -> bool:
+    incoming = record.summary
+    given = {name: value for name, value in incoming.text_fields().items() if value}
+    publish = ctx.options.publish
+    summary = Summary.objects.filter(paper=paper).select_related("generation").first()
+    if summary is None:
+        summary = Summary(paper=paper, **given)
+        summary.summary_language = incoming.summary_language
+        summary.structured_html = incoming.structured_html
+        summary.status = incoming.status or (Status.PUBLISHED if publish else Status.DRAFT)
+        if summary.status == Status.PUBLISHED:
+            summary.published_at = timezone.now()
+        summary.save()
+        machine = incoming.machine if incoming.machine is not None else {**summary.text_values(), **given}
+        summary.generation = _generation(ctx, summary, record, machine)
+        summary.save(update_fields=["generation"])
+        return True
+
+    base = summary.generation.output if summary.generation_id else {}
+    updates: dict[str, object] = {}
+    for name, value in given.items():
+        current = getattr(summary, name)
+        if current == value:
+            continue
+        edited_by_person = base.get(name, current if current else None) != current
+        if not edited_by_person:
+            updates[name] = value
+    new_machine = {**{n: base.get(n, "") for n in summary.TEXT_FIELDS}, **given}
+    changed = bool(updates)
+    if any(base.get(name) != value for name, value in given.items()):
+        summary.generation = _generation(ctx, summary, record, new_machine)
+        changed = True
+    for name, value in updates.items():
+        setattr(summary, name, value)
+    if incoming.structured_html and incoming.structured_html != summary.structured_html:
+        summary.structured_html = incoming.structured_html
+        changed = True
+    if incoming.summary_language and not summary.summary_language:
+        summary.summary_language = incoming.summary_language
+        changed = True
+    if publish and summary.status != Status.PUBLISHED:
+        summary.status, summary.published_at = Status.PUBLISHED, timezone.now()
+        changed = True
+    if changed:
+        summary.save()
+    return changed
+
+
+def _generation(ctx: _Context, summary: Summary, record: PaperRecord, output: dict) -> Generation:
+    return Generation.objects.create(
+        summary=summary,
+        kind=Generation.Kind.SOURCE,
+        backend=ctx.batch.format or "import",
+        source=record.source,
+        output=output,
+        raw_output=record.raw,
+    )
+
+
+# --- topics and digests ------------------------------------------------------
+
+def _topic(ctx: _Context, name: str | None) -> Topic | None:
+    if not name:
+        return None
+    key = name.strip().lower()
+    if key not in ctx.topics:
+        topic = (
+            Topic.objects.filter(slug__iexact=key).first()
+            or Topic.objects.filter(name_zh__iexact=key).first()
+            or Topic.objects.filter(name_en__iexact=key).first()
+        )
+        if topic is None:
+            slug = slugify(name, allow_unicode=True) or "topic"
+            topic, _ = Topic.objects.get_or_create(slug=slug, defaults={"name_zh": name.strip(), "name_en": name.strip()})
+        ctx.topics[key] = topic
+    return ctx.topics[key]
+
+
+def _topic_upsert(ctx: _Context, item: TopicRecord) -> None:
+    if ctx.options.dry_run:
+        return
+    Topic.objects.update_or_create(
+        slug=item.slug, defaults={"name_zh": item.name_zh, "name_en": item.name_en, "position": item.position}
+    )
+
+
+def _digest(ctx: _Context, ref: DigestRef) -> tuple[Digest, bool]:
+    topic = _topic(ctx, ctx.options.topic if ctx.options.topic and ref.topic else ref.topic)
+    key = (ref.date, topic.pk if topic else None)
+    created = False
+    if key not in ctx.digests:
+        digest = Digest.objects.filter(date=ref.date, topic=topic).first()
+        if digest is None:
+            status = ref.status or (Status.PUBLISHED if ctx.options.publish else Status.DRAFT)
+            digest = Digest.objects.create(
+                date=ref.date, topic=topic, title=ref.title, description=ref.description, status=status,
+                published_at=timezone.now() if status == Status.PUBLISHED else None,
+            )
+            created = True
+        elif ctx.options.publish and digest.status != Status.PUBLISHED:
+            digest.status, digest.published_at = Status.PUBLISHED, timezone.now()
+            digest.save(update_fields=["status", "published_at", "modified_at"])
+            created = True
+        ctx.digests[key] = digest
+    return ctx.digests[key], created
+
+
+def _digest_entry_upsert(ctx: _Context, paper: Paper, ref: DigestRef) -> bool:
+    digest, changed = _digest(ctx, ref)
+    entry = DigestEntry.objects.filter(digest=digest, paper=paper).first()
+    if entry is None:
+        DigestEntry.objects.create(digest=digest, paper=paper, position=ref.position)
+        return True
+    if entry.position != ref.position:
+        entry.position = ref.position
+        entry.save(update_fields=["position"])
+        return True
+    return changed
+
+
+# --- bookkeeping -------------------------------------------------------------
+
+def _record_failure(ctx, stats: FileStats, file: str, line, reason: str, arxiv_id: str = "") -> None:
+    stats.failed += 1
+    ctx.batch.failed += 1
+    ctx.errors.append(RecordError(batch=ctx.batch, file=file, line=line, reason=reason, arxiv_id=arxiv_id or ""))
+    logger.info("%s:%s: %s", file, line or "-", reason)
+
+
+def _record_warning(ctx, record: PaperRecord, warning: str) -> None:
+    ctx.errors.append(
+        RecordError(batch=ctx.batch, level=RecordError.Level.WARNING, file=record.source, line=record.line,
+                    arxiv_id=record.arxiv_id, reason=warning)
+    )
+
+
+def _file_failure(ctx, stats: FileStats, exc: InputError) -> None:
+    _record_failure(ctx, stats, exc.source, exc.line, exc.reason)
+
+
+def _save_progress(ctx: _Context) -> None:
+    if ctx.errors:
+        RecordError.objects.bulk_create(ctx.errors)
+        ctx.errors = []
+    ctx.batch.save(update_fields=["processed", "created", "updated", "unchanged", "failed", "files"])
+
+
+def _finish(ctx: _Context) -> None:
+    batch = ctx.batch
+    batch.finished_at = timezone.now()
+    if batch.failed and not (batch.created or batch.updated or batch.unchanged):
+        batch.state = ImportBatch.State.FAILED
+    elif batch.failed:
+        batch.state = ImportBatch.State.DONE_WITH_ERRORS
+    else:
+        batch.state = ImportBatch.State.DONE
+    if ctx.errors:
+        RecordError.objects.bulk_create(ctx.errors)
+        ctx.errors = []
+    batch.save()
