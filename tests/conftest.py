@@ -1,0 +1,56 @@
+"""Test-wide fixtures.  The suite runs on the real PostgreSQL and Redis.
+
+If either is unreachable the run stops with an error before any test:
+tests that would silently skip or fall back to SQLite prove nothing.
+"""
+from __future__ import annotations
+
+import socket
+import urllib.parse
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+DATA = Path(__file__).parent / "data"
+SEEDS = Path(__file__).parent.parent / "demo" / "seeds"  # the two real digests, shared with the demo
+
+
+def _reachable(url: str, default_port: int) -> tuple[bool, str]:
+    parts = urllib.parse.urlsplit(url)
+    host, port = parts.hostname or "127.0.0.1", parts.port or default_port
+    try:
+        with socket.create_connection((host, port), timeout=3):
+            return True, f"{host}:{port}"
+    except OSError as exc:
+        return False, f"{host}:{port} ({exc})"
+
+
+def pytest_sessionstart(session):
+    db = settings.DATABASES["default"]
+    if db["ENGINE"] != "django.db.backends.postgresql":
+        raise pytest.UsageError(f"tests need PostgreSQL, DATABASE_URL points at {db['ENGINE']}")
+    problems = []
+    ok, where = _reachable(f"postgres://{db.get('HOST') or '127.0.0.1'}:{db.get('PORT') or 5432}", 5432)
+    if not ok:
+        problems.append(f"PostgreSQL unreachable at {where}")
+    ok, where = _reachable(settings.REDIS_URL, 6379)
+    if not ok:
+        problems.append(f"Redis unreachable at {where}")
+    if problems:
+        raise pytest.UsageError("; ".join(problems) + " — start the services (see README) and run again")
+
+
+@pytest.fixture
+def data_dir() -> Path:
+    return DATA
+
+
+@pytest.fixture
+def seed_digest() -> Path:
+    return SEEDS / "000_d5c0faa7ab539173.txt"
+
+
+@pytest.fixture
+def seed_hexo() -> Path:
+    return SEEDS / "003_2b154e7610c01647.txt"
