@@ -344,9 +344,11 @@ def _summary_upsert(ctx: _Context, paper: Paper, record: PaperRecord) -> bool:
         edited_by_person = base.get(name, current if current else None) != current
         if not edited_by_person:
             updates[name] = value
-    new_machine = {**{n: base.get(n, "") for n in summary.TEXT_FIELDS}, **given}
+    # The source's own text: what an export says the machine wrote, else what the source says.
+    source_text = incoming.machine if incoming.machine is not None else given
     changed = bool(updates)
-    if any(base.get(name) != value for name, value in given.items()):
+    if any(base.get(name) != value for name, value in source_text.items() if value):
+        new_machine = {**{n: base.get(n, "") for n in summary.TEXT_FIELDS}, **source_text}
         summary.generation = _generation(ctx, summary, record, new_machine)
         changed = True
     for name, value in updates.items():

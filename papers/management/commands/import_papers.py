@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
@@ -32,6 +33,9 @@ class Command(BaseCommand):
     def handle(self, *args, **opts):
         if opts["batch_size"] < 1:
             raise CommandError("--batch-size must be at least 1", returncode=2)
+        missing = [t for t in opts["targets"] if t != "-" and "://" not in t and not Path(t).exists()]
+        if missing:
+            raise CommandError(f"no such file or folder: {', '.join(missing)}", returncode=2)
         options = IngestOptions(
             publish=opts["publish"], topic=opts["topic"], dry_run=opts["dry_run"], batch_size=opts["batch_size"]
         )
@@ -69,11 +73,10 @@ class Command(BaseCommand):
 class _Progress:
     """A tqdm bar on a terminal; plain progress lines for logs and pipes."""
 
-    def __init__(self, stream, *, interactive: bool, every: int = 10_000):
-        self.stream, self.interactive, self.every = stream, interactive, every
+    def __init__(self, stream, *, interactive: bool):
+        self.stream, self.interactive = stream, interactive
         self.bar = None
         self.done = 0
-        self.reported = 0
 
     def __enter__(self):
         if self.interactive:
@@ -85,8 +88,7 @@ class _Progress:
         if self.bar is not None:
             self.bar.set_description(file[-40:], refresh=False)
             self.bar.update(count)
-        elif self.done - self.reported >= self.every:
-            self.reported = self.done
+        else:  # one line per written batch (--batch-size records)
             self.stream.write(f"progress: {self.done} records ({file})")
 
     def __exit__(self, *exc):

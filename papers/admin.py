@@ -1,0 +1,98 @@
+"""Admin for the paper domain.  The review desk itself lives in ``editorial``."""
+from django.contrib import admin
+from django.utils.html import format_html
+
+from papers.models import Author, Digest, DigestEntry, Generation, ImportBatch, Paper, RecordError, Summary, Topic
+
+
+@admin.register(Topic)
+class TopicAdmin(admin.ModelAdmin):
+    list_display = ("slug", "name_zh", "name_en", "position")
+    list_editable = ("position",)
+
+
+@admin.register(Author)
+class AuthorAdmin(admin.ModelAdmin):
+    search_fields = ("name",)
+    list_display = ("name", "slug")
+    show_full_result_count = False
+
+
+class SummaryInline(admin.StackedInline):
+    model = Summary
+    extra = 0
+    fields = ("status", "headline_zh", "title_zh", "tldr")
+    readonly_fields = ("status",)
+    show_change_link = True
+
+
+@admin.register(Paper)
+class PaperAdmin(admin.ModelAdmin):
+    list_display = ("arxiv_id", "version", "title", "topic", "published", "primary_category")
+    list_filter = ("topic", "published")
+    search_fields = ("=arxiv_id", "title")
+    list_select_related = ("topic",)
+    show_full_result_count = False
+    readonly_fields = ("created_at", "modified_at", "links")
+    inlines = [SummaryInline]
+
+    @admin.display(description="links")
+    def links(self, obj):
+        return format_html('<a href="{}">abs</a> · <a href="{}">PDF</a>', obj.abs_url, obj.pdf_url)
+
+
+@admin.register(Summary)
+class SummaryAdmin(admin.ModelAdmin):
+    list_display = ("paper", "headline_zh", "status", "modified_at")
+    list_filter = ("status",)
+    search_fields = ("=paper__arxiv_id", "headline_zh", "title_zh", "paper__title")
+    list_select_related = ("paper",)
+    raw_id_fields = ("paper", "generation")
+    exclude = ("key_points_html",)
+    readonly_fields = ("status", "structured_html", "created_at", "modified_at")
+    show_full_result_count = False
+
+
+@admin.register(Generation)
+class GenerationAdmin(admin.ModelAdmin):
+    list_display = ("summary", "kind", "backend", "model", "created_at")
+    list_filter = ("kind", "backend")
+    raw_id_fields = ("summary",)
+    show_full_result_count = False
+
+
+class DigestEntryInline(admin.TabularInline):
+    model = DigestEntry
+    extra = 0
+    raw_id_fields = ("paper",)
+
+
+@admin.register(Digest)
+class DigestAdmin(admin.ModelAdmin):
+    list_display = ("date", "topic", "title", "status")
+    list_filter = ("status", "topic")
+    date_hierarchy = "date"
+    inlines = [DigestEntryInline]
+    readonly_fields = ("status", "published_at")
+
+
+class RecordErrorInline(admin.TabularInline):
+    model = RecordError
+    extra = 0
+    can_delete = False
+    fields = ("level", "file", "line", "arxiv_id", "reason")
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ImportBatch)
+class ImportBatchAdmin(admin.ModelAdmin):
+    list_display = ("id", "source", "format", "state", "started_at", "processed", "created", "updated", "unchanged", "failed")
+    list_filter = ("state", "format")
+    readonly_fields = [f.name for f in ImportBatch._meta.fields]
+    inlines = [RecordErrorInline]
+
+    def has_add_permission(self, request):
+        return False

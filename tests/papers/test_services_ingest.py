@@ -1,0 +1,183 @@
+"""The ingest service on PostgreSQL: upserts, versions, editor text, digests."""
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+
+from papers.importers.sources import from_bytes
+from papers.models import Author, Authorship, Digest, DigestEntry, Generation, Paper, Status, Summary
+from papers.services.ingest import IngestOptions, import_sources
+
+pytestmark = pytest.mark.django_db
+
+ATOM = """<?xml version="1.0" encoding="UTF-8"?>
+<feed xmlns="http://www.w3.org/2005/Atom" xmlns:arxiv="http://arxiv.org/schemas/atom">
+  <title>arXiv Query</title>
+  <entry>
+    <id>http://arxiv.org/abs/2402.19474v{version}</id>
+    <updated>2024-03-0{version}T17:59:58Z</updated>
+    <published>2024-02-29T18:59:17Z</published>
+    <title>{title}</title>
+    <summary>We present the All-Seeing Project V2.</summary>
+    <author><name>Weiyun Wang</name></author>
+    <author><name>{second_author}</name></author>
+    <arxiv:comment>Technical Report</arxiv:comment>
+    <arxiv:primary_category term="cs.CV"/>
+    <category term="cs.CV"/><category term="cs.AI"/>
+  </entry>
+</feed>
+"""
+
+
+def atom(tmp_path, version: int, title: str, second_author: str = "Yiming Ren"):
+    path = tmp_path / f"v{version}.xml"
+    path.write_text(ATOM.format(version=version, title=title, second_author=second_author), encoding="utf-8")
+    return str(path)
+
+
+def counts() -> dict:
+    return {
+        model.__name__: model.objects.count()
+        for model in (Paper, Summary, Generation, Digest, DigestEntry, Author, Authorship)
+    }
+
+
+def test_seeds_import_as_two_digests(seed_digest, seed_hexo):
+    batch = import_sources([str(seed_digest), str(seed_hexo)])
+    assert (batch.created, batch.failed) == (42, 0)
+    digest = Digest.objects.get(date="2024-02-29")
+    assert digest.topic is None and digest.entries.count() == 28 and digest.status == Status.DRAFT
+    hexo = Digest.objects.get(date="2024-01-24")
+    assert hexo.topic.slug == "llm" and hexo.entries.count() == 14
+    topics = Counter(Paper.objects.filter(digests=digest).values_list("topic__name_zh", flat=True))
+    assert topics == {"LLM应用": 16, "Agent": 8, "LLM理论": 3, "RAG": 1}
+    assert set(Summary.objects.values_list("status", flat=True)) == {Status.DRAFT}
+    first = DigestEntry.objects.get(digest=digest, position=1).paper
+    assert first.arxiv_id == "2402.19474" and first.summary.headline_zh.startswith("《全知计划V2》")
+    paper = Paper.objects.get(arxiv_id="2401.12215")
+    assert [a.name for a in paper.ordered_authors()] == ["Chenyu Lian", "Hong-Yu Zhou", "Yizhou Yu", "Liansheng Wang"]
+    assert list(paper.tags.names()) == ["LLM"]
+
+
+def test_publish_marks_entries_and_digests_published(seed_digest):
+    import_sources([str(seed_digest)], options=IngestOptions(publish=True))
+    assert set(Summary.objects.values_list("status", flat=True)) == {Status.PUBLISHED}
+    assert Digest.objects.get().status == Status.PUBLISHED
+
+
+def test_running_the_same_import_twice_changes_nothing(seed_digest, seed_hexo):
+    import_sources([str(seed_digest), str(seed_hexo)], options=IngestOptions(publish=True))
+    before = counts()
+    snapshot = list(Summary.objects.order_by("pk").values())
+    again = import_sources([str(seed_digest), str(seed_hexo)], options=IngestOptions(publish=True))
+    assert (again.created, again.updated, again.unchanged, again.failed) == (0, 0, 42, 0)
+    assert counts() == before
+    assert list(Summary.objects.order_by("pk").values()) == snapshot
+
+
+def test_newer_version_updates_and_older_never_downgrades(tmp_path):
+    import_sources([atom(tmp_path, 1, "Old title")])
+    newer = import_sources([atom(tmp_path, 2, "New\n   title", second_author="Haowen Luo")])
+    paper = Paper.objects.get()
+    assert newer.updated == 1
+    assert (paper.version, paper.title) == (2, "New title")
+    assert [a.name for a in paper.ordered_authors()] == ["Weiyun Wang", "Haowen Luo"]
+    older = import_sources([atom(tmp_path, 1, "Old title")])
+    paper.refresh_from_db()
+    assert (older.unchanged, paper.version, paper.title) == (1, 2, "New title")
+    assert [a.name for a in paper.ordered_authors()] == ["Weiyun Wang", "Haowen Luo"]
+
+
+def test_unversioned_digest_only_fills_what_arxiv_left_empty(tmp_path, seed_digest):
+    import_sources([atom(tmp_path, 1, "The arXiv title")])
+    import_sources([str(seed_digest)])
+    paper = Paper.objects.get(arxiv_id="2402.19474")
+    assert paper.title == "The arXiv title"  # the digest's copy does not overwrite arXiv's
+    assert paper.summary.headline_zh.startswith("《全知计划V2》")  # but its Chinese text lands
+    assert paper.primary_category == "cs.CV"
+
+
+def test_same_paper_in_two_digests_is_one_paper(tmp_path, seed_digest):
+    entry = seed_digest.read_text(encoding="utf-8").split("#### [为探究")[0]  # the first entry only
+    other_day = entry.replace("2024年02月29日", "2024年03月01日")
+    path = tmp_path / "next_day.md"
+    path.write_text(other_day, encoding="utf-8")
+    import_sources([str(seed_digest), str(path)])
+    paper = Paper.objects.get(arxiv_id="2402.19474")
+    assert sorted(str(d.date) for d in paper.digests.all()) == ["2024-02-29", "2024-03-01"]
+    assert Paper.objects.filter(arxiv_id="2402.19474").count() == 1
+
+
+def test_import_never_overwrites_text_an_editor_changed(tmp_path, seed_digest):
+    import_sources([str(seed_digest)])
+    summary = Summary.objects.get(paper__arxiv_id="2402.19474")
+    summary.headline_zh = "全知计划V2：开放世界的通用关系理解（编辑改）"
+    summary.save()
+    machine_before = summary.generation.output["headline_zh"]
+
+    changed = seed_digest.read_text(encoding="utf-8")
+    changed = changed.replace("《全知计划V2》：旨在攻克", "《全知计划V2》新版：旨在攻克")
+    changed = changed.replace("现在呈献给大家的是全新升级的", "这里介绍全新升级的")
+    path = tmp_path / "000_revised.txt"
+    path.write_text(changed, encoding="utf-8")
+    batch = import_sources([str(path)])
+
+    summary.refresh_from_db()
+    assert batch.updated == 1
+    assert summary.headline_zh == "全知计划V2：开放世界的通用关系理解（编辑改）"  # the editor's text stays
+    assert summary.abstract_zh.startswith("这里介绍全新升级的")  # untouched field takes the new text
+    assert summary.generation.output["headline_zh"].startswith("《全知计划V2》新版")  # new machine text kept beside
+    assert Generation.objects.filter(summary=summary).count() == 2
+    assert machine_before != summary.generation.output["headline_zh"]
+    assert summary.edited_fields() == {"headline_zh"}
+
+
+def test_record_rejected_by_database_leaves_nothing_half_saved(tmp_path):
+    too_long = "X" * 400  # Author.name holds 300 characters
+    good = '{"id": "2401.00001", "title": "Good one", "abstract": "a", "authors_parsed": [["Doe", "Jane", ""]], "versions": [{"version": "v1", "created": "Mon, 1 Jan 2024 00:00:00 GMT"}]}'
+    bad = good.replace("2401.00001", "2401.00002").replace("Good one", "Bad one").replace('"Doe"', f'"{too_long}"')
+    path = tmp_path / "snap.jsonl"
+    path.write_text(good + "\n" + bad + "\n" + good.replace("00001", "00003") + "\n", encoding="utf-8")
+    batch = import_sources([str(path)])
+    assert (batch.created, batch.failed) == (2, 1)
+    assert sorted(Paper.objects.values_list("arxiv_id", flat=True)) == ["2401.00001", "2401.00003"]
+    error = batch.errors.get(level="error")
+    assert (error.line, error.arxiv_id) == (2, "2401.00002") and "database rejected" in error.reason
+    assert not Authorship.objects.filter(paper__arxiv_id="2401.00002").exists()
+
+
+def test_dry_run_writes_nothing_but_reports(seed_digest):
+    batch = import_sources([str(seed_digest)], options=IngestOptions(dry_run=True))
+    assert batch.dry_run and batch.created == 28
+    assert Paper.objects.count() == 0 and Digest.objects.count() == 0
+
+
+def test_topic_override(seed_digest):
+    import_sources([str(seed_digest)], options=IngestOptions(topic="rag"))
+    assert set(Paper.objects.values_list("topic__slug", flat=True)) == {"rag"}
+
+
+def test_hexo_html_is_sanitized_before_it_is_stored(tmp_path, seed_hexo):
+    text = seed_hexo.read_text(encoding="utf-8").replace(
+        "<li><p>题目：少即是多：参数高效微调</p>",
+        '<li onclick="steal()"><p>题目：少即是多：参数高效微调<script>alert(1)</script><img src=x onerror=alert(2)></p>',
+    ).replace("- PEFT 是利用", "- <script>alert(3)</script>**PEFT** 是利用")
+    path = tmp_path / "post.md"
+    path.write_text(text, encoding="utf-8")
+    import_sources([str(path)])
+    summary = Summary.objects.get(paper__arxiv_id="2401.12215")
+    for html in (summary.structured_html, summary.key_points_html):
+        assert "<script" not in html and "onclick" not in html and "onerror" not in html
+    assert "<strong>PEFT</strong>" in summary.key_points_html
+    assert summary.title_zh.startswith("少即是多")
+
+
+def test_stdin_style_bytes_and_gzip_are_read(tmp_path, seed_digest):
+    import gzip
+
+    path = tmp_path / "digest.txt.gz"
+    path.write_bytes(gzip.compress(seed_digest.read_bytes()))
+    batch = import_sources([str(path)])
+    assert batch.created == 28 and batch.files[0]["format"] == "digest-md"
+    assert from_bytes("x", b"")  # InputFile from raw bytes (what stdin becomes) is constructible
