@@ -23,7 +23,7 @@ import yaml
 from papers import markup
 
 from . import text as tx
-from .markdown_blocks import LINK_RE, first_bad_line, heading, label_of, normalize_label, strip_markup
+from .markdown_blocks import first_bad_line, heading, label_of, normalize_label, strip_markup
 from .records import DigestRef, ParseFailure, Parsed, PaperRecord, SummaryRecord
 from .sources import InputFile, Line
 

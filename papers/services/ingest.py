@@ -17,9 +17,8 @@ action alike.  The rules it keeps (see issue 2):
 from __future__ import annotations
 
 import logging
-from collections import Counter
 from dataclasses import dataclass, field
-from typing import Callable, Iterable, Iterator
+from typing import Callable, Iterable
 
 from django.db import DatabaseError, transaction
 from django.utils import timezone
