@@ -1,0 +1,397 @@
+"""papers.importers.digest_md: the 论文速览 digest (seed 000), pure parsing."""
+from __future__ import annotations
+
+import datetime as dt
+import textwrap
+from collections import Counter
+
+import pytest
+
+from papers.importers import digest_md
+from papers.importers.records import DigestRef, PaperRecord, ParseFailure
+from papers.importers.sources import from_bytes, from_path
+
+SEED_DATE = dt.date(2024, 2, 29)
+
+
+def md(text: str, name: str = "digest.md"):
+    """An InputFile from an inline (dedented) Markdown string."""
+    return from_bytes(name, textwrap.dedent(text).lstrip("\n").encode("utf-8"))
+
+
+def parse(file) -> tuple[list[PaperRecord], list[ParseFailure]]:
+    results = list(digest_md.parse(file))
+    papers = [r for r in results if isinstance(r, PaperRecord)]
+    failures = [r for r in results if isinstance(r, ParseFailure)]
+    assert len(papers) + len(failures) == len(results)
+    return papers, failures
+
+
+def entry(
+    arxiv_id: str = "2402.19465",
+    *,
+    level: int = 4,
+    headline: str = "为探究大型语言模型可信度的动态变化，我们重新审视其预训练阶段",
+    title: str = "Towards Tracing Trustworthiness Dynamics: Revisiting Pre-training Period of Large Language Models",
+    date_line: str = "发布时间：2024年02月29日",
+    zh: str = "对于大型语言模型来说，确保其可信性是至关重要的。我们首度探讨了预训练阶段的可信性表现。",
+    en: str = "Ensuring the trustworthiness of large language models (LLMs) is crucial. We probe pre-training checkpoints.",
+    topic: str = "LLM理论",
+    english_first: bool = False,
+) -> str:
+    hashes = "#" * level
+    quotes = [f"> {en}", f"> {zh}"] if english_first else [f"> {zh}", f"> {en}"]
+    return "\n".join(
+        [f"{hashes} [{headline}](https://arxiv.org/abs/{arxiv_id})", f"{hashes} {title}", date_line, *quotes, topic]
+    ) + "\n"
+
+
+AGENT = dict(
+    arxiv_id="2402.19446",
+    headline="ArCHer 是一种创新方法，通过分层多轮强化学习来训练语言模型智能体",
+    title="ArCHer: Training Language Model Agents via Hierarchical Multi-Turn RL",
+    zh="大型语言模型广泛应用于涉及多轮交互和决策的智能体任务中，而强化学习为此提供了通用方案。",
+    en="A broad use case of large language models (LLMs) is in goal-directed decision-making tasks.",
+    topic="Agent",
+)
+
+
+# --- the real seed -----------------------------------------------------------
+
+
+@pytest.fixture
+def seed(seed_digest):
+    return parse(from_path(seed_digest))
+
+
+def test_seed_gives_28_papers_and_no_failures(seed):
+    papers, failures = seed
+    assert failures == []
+    assert len(papers) == 28
+    assert len({p.arxiv_id for p in papers}) == 28
+
+
+def test_seed_topics(seed):
+    papers, _ = seed
+    assert Counter(p.topic for p in papers) == Counter({"LLM应用": 16, "Agent": 8, "LLM理论": 3, "RAG": 1})
+
+
+def test_seed_dates_and_digest_positions(seed):
+    papers, _ = seed
+    assert {p.published for p in papers} == {SEED_DATE}
+    for position, paper in enumerate(papers, start=1):
+        assert paper.digests == [DigestRef(date=SEED_DATE, topic=None, position=position)]
+
+
+def test_seed_every_paper_is_complete(seed):
+    papers, _ = seed
+    for paper in papers:
+        assert paper.title and paper.abstract, paper.arxiv_id
+        assert paper.summary is not None and paper.summary.headline_zh and paper.summary.abstract_zh, paper.arxiv_id
+        assert paper.summary.summary_language == "zh"
+        assert paper.warnings == [], paper.arxiv_id
+        assert paper.source.endswith("000_d5c0faa7ab539173.txt")
+
+
+def test_seed_first_entry(seed):
+    papers, _ = seed
+    first = papers[0]
+    assert first.arxiv_id == "2402.19474"
+    assert first.version is None
+    assert first.line == 1
+    assert first.title == "The All-Seeing Project V2: Towards General Relation Comprehension of the Open World"
+    assert first.summary.headline_zh.startswith("《全知计划V2》")
+    assert "52.04" in first.summary.abstract_zh
+    assert first.summary.abstract_zh.startswith("现在呈献给大家的是")
+    assert "43.14" in first.abstract
+    assert first.abstract.startswith("We present the All-Seeing Project V2")
+    assert first.code_url == "https://github.com/OpenGVLab/all-seeing"
+    assert first.topic == "Agent"
+    assert "2402.19474" in first.raw
+
+
+def test_seed_entries_are_in_file_order(seed):
+    papers, _ = seed
+    assert [p.line for p in papers] == list(range(1, 167, 6))
+    assert papers[1].arxiv_id == "2402.19465" and papers[-1].arxiv_id == "2402.19167"
+
+
+# --- variants real posts use ------------------------------------------------
+
+
+@pytest.mark.parametrize("level", [2, 3, 4, 5])
+def test_heading_levels(level):
+    papers, failures = parse(md(entry(level=level) + entry(level=level, **AGENT)))
+    assert failures == []
+    assert [p.arxiv_id for p in papers] == ["2402.19465", "2402.19446"]
+    assert papers[0].title.startswith("Towards Tracing Trustworthiness Dynamics")
+    assert papers[1].summary.headline_zh.startswith("ArCHer 是一种创新方法")
+
+
+@pytest.mark.parametrize(
+    "date_line",
+    [
+        "发布时间：2024年02月29日",
+        "发布时间:2024年02月29日",
+        "发布时间: 2024-02-29",
+        "发布时间：2024-02-29",
+        "发布时间：2024/2/29",
+        "**发布时间**：2024年02月29日",
+        "发布日期：2024年2月29日",
+        "Published: 2024-02-29",
+    ],
+)
+def test_date_line_variants(date_line):
+    papers, failures = parse(md(entry(date_line=date_line)))
+    assert failures == []
+    assert papers[0].published == SEED_DATE
+    assert papers[0].digests[0].date == SEED_DATE
+    assert papers[0].warnings == []
+
+
+def test_unreadable_date_is_a_warning():
+    papers, failures = parse(md(entry(date_line="发布时间：不详") + entry(**AGENT)))
+    assert failures == []
+    assert papers[0].published is None
+    assert any("cannot read the date" in w for w in papers[0].warnings)
+    assert papers[0].digests[0].date == SEED_DATE  # the digest date comes from the other entries
+
+
+@pytest.mark.parametrize("topic_line", ["`Agent`", "**Agent**", "分类：Agent", "Topic: Agent", "Agent"])
+def test_topic_line_variants(topic_line):
+    papers, failures = parse(md(entry(**{**AGENT, "topic": topic_line})))
+    assert failures == []
+    assert papers[0].topic == "Agent"
+
+
+def test_abstracts_in_reversed_order():
+    papers, failures = parse(md(entry(english_first=True)))
+    assert failures == []
+    paper = papers[0]
+    assert paper.abstract.startswith("Ensuring the trustworthiness")
+    assert paper.summary.abstract_zh.startswith("对于大型语言模型来说")
+    assert paper.warnings == []
+
+
+def test_title_heading_gives_the_digest_date():
+    text = "# 2024-03-01 论文速览\n\n" + entry() + entry(**AGENT)
+    papers, failures = parse(md(text))
+    assert failures == []
+    assert [p.arxiv_id for p in papers] == ["2402.19465", "2402.19446"]
+    assert [p.digests for p in papers] == [
+        [DigestRef(date=dt.date(2024, 3, 1), topic=None, position=1)],
+        [DigestRef(date=dt.date(2024, 3, 1), topic=None, position=2)],
+    ]
+    assert papers[0].published == SEED_DATE  # each paper keeps its own date
+    assert papers[0].summary.headline_zh.startswith("为探究")
+
+
+def test_title_heading_with_intro_text_is_not_an_entry():
+    text = "# 2024-03-01 论文速览\n\n今天共有 2 篇论文。\n\n" + entry() + entry(**AGENT)
+    papers, failures = parse(md(text))
+    assert failures == []
+    assert len(papers) == 2
+    assert papers[0].digests[0].date == dt.date(2024, 3, 1)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="digest_md._groups merges a title heading directly followed (no blank line) by the first entry's "
+    "heading into that entry: the title becomes the headline and its date is lost",
+)
+def test_title_heading_directly_above_the_first_entry():
+    text = "# 2024-03-01 论文速览\n" + entry() + entry(**AGENT)
+    papers, failures = parse(md(text))
+    assert failures == []
+    assert papers[0].summary.headline_zh.startswith("为探究")
+    assert papers[0].digests[0].date == dt.date(2024, 3, 1)
+
+
+def test_second_english_abstract_is_a_warning_and_the_first_is_kept():
+    text = entry().replace("LLM理论\n", "\n> A second English abstract that should be ignored.\nLLM理论\n")
+    papers, failures = parse(md(text))
+    assert failures == []
+    paper = papers[0]
+    assert paper.abstract.startswith("Ensuring the trustworthiness")
+    assert "second English abstract that" not in paper.abstract
+    assert any("second English abstract" in w and "kept the first" in w for w in paper.warnings)
+
+
+def test_abstract_on_several_consecutive_quote_lines_is_joined():
+    text = entry().replace(
+        "> Ensuring the trustworthiness", "> First English paragraph of the abstract.\n> Ensuring the trustworthiness"
+    )
+    papers, failures = parse(md(text))
+    assert failures == []
+    assert papers[0].abstract.startswith("First English paragraph of the abstract.\n\nEnsuring the trustworthiness")
+    assert papers[0].warnings == []
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="digest_md._quote_paragraphs skips an empty '>' line but then treats the next quoted line as a "
+    "new block, so a multi-paragraph abstract in ONE block quote loses its second paragraph",
+)
+def test_multi_paragraph_abstract_in_one_block_quote():
+    text = entry().replace("LLM理论\n", ">\n> Second paragraph of the same English abstract.\nLLM理论\n")
+    papers, failures = parse(md(text))
+    assert failures == []
+    assert "Second paragraph of the same English abstract." in papers[0].abstract
+    assert papers[0].warnings == []
+
+
+def test_github_link_line_sets_code_url():
+    text = entry().replace("LLM理论\n", "LLM理论\n代码：https://github.com/ChnQ/TracingLLM\n")
+    papers, _ = parse(md(text))
+    assert papers[0].code_url == "https://github.com/ChnQ/TracingLLM"
+    assert papers[0].topic == "LLM理论"
+
+
+def test_missing_topic_and_chinese_abstract_are_warnings():
+    text = entry().replace("LLM理论\n", "").replace("> 对于大型语言模型来说，确保其可信性是至关重要的。我们首度探讨了预训练阶段的可信性表现。\n", "")
+    papers, failures = parse(md(text))
+    assert failures == []
+    paper = papers[0]
+    assert paper.topic is None
+    assert paper.summary.abstract_zh == ""
+    assert any("no topic line" in w for w in paper.warnings)
+    assert any("no Chinese abstract" in w for w in paper.warnings)
+
+
+def test_no_date_anywhere_is_reported_once():
+    text = entry(date_line="") + entry(**{**AGENT, "date_line": ""})
+    papers, failures = parse(md(text))
+    assert len(papers) == 2
+    assert all(p.digests == [] for p in papers)
+    assert len(failures) == 1 and failures[0].line is None and "no date" in failures[0].reason
+
+
+def test_crlf_line_endings_and_bom():
+    text = "\ufeff" + entry() + entry(**AGENT)
+    papers, failures = parse(from_bytes("digest.md", text.replace("\n", "\r\n").encode("utf-8")))
+    assert failures == []
+    assert [p.arxiv_id for p in papers] == ["2402.19465", "2402.19446"]
+    assert papers[0].title == "Towards Tracing Trustworthiness Dynamics: Revisiting Pre-training Period of Large Language Models"
+
+
+def test_versioned_arxiv_link():
+    papers, _ = parse(md(entry(arxiv_id="2402.19465v2")))
+    assert (papers[0].arxiv_id, papers[0].version) == ("2402.19465", 2)
+
+
+# --- bad entries fail alone ---------------------------------------------------
+
+THIRD = dict(
+    arxiv_id="2402.19474",
+    headline="《全知计划V2》：旨在攻克开放世界的通用关系理解难题",
+    title="The All-Seeing Project V2: Towards General Relation Comprehension of the Open World",
+    zh="现在呈献给大家的是全新升级的项目，该项目研发出一款专用于理解图像中物体间关系的模型。",
+    en="We present the All-Seeing Project V2: a new model and dataset designed for understanding object relations.",
+    topic="Agent",
+)
+
+
+def assert_neighbours_parse(papers, ids=("2402.19465", "2402.19474")):
+    assert [p.arxiv_id for p in papers] == list(ids)
+    assert [p.digests[0].position for p in papers] == list(range(1, len(ids) + 1))
+
+
+@pytest.mark.parametrize(
+    "headline_line",
+    [
+        "#### [ArCHer 是一种创新方法，通过分层多轮强化学习来训练语言模型智能体](https://example.com/archer)",
+        "#### ArCHer 是一种创新方法，通过分层多轮强化学习来训练语言模型智能体",
+    ],
+    ids=["link-elsewhere", "no-link"],
+)
+def test_entry_without_arxiv_link(headline_line):
+    broken = entry(**AGENT).splitlines()
+    broken[0] = headline_line
+    text = entry() + "\n".join(broken) + "\n" + entry(**THIRD)
+    papers, failures = parse(md(text))
+    assert_neighbours_parse(papers)
+    assert len(failures) == 1
+    assert failures[0].line == 7
+    assert "no arXiv link" in failures[0].reason
+    assert "ArCHer" in failures[0].reason
+    assert str(failures[0]).startswith("digest.md:7: ")
+
+
+def test_entry_cut_short_at_end_of_file():
+    cut = "\n".join(entry(**AGENT).splitlines()[:3]) + "\n"  # file ends after the 发布时间 line
+    papers, failures = parse(md(entry() + entry(**THIRD) + cut))
+    assert_neighbours_parse(papers)
+    assert len(failures) == 1
+    assert failures[0].line == 13
+    assert failures[0].arxiv_id == "2402.19446"
+    assert "cut short" in failures[0].reason and "no English abstract" in failures[0].reason
+
+
+def test_entry_without_english_title():
+    broken = entry(**AGENT).splitlines()
+    del broken[1]
+    papers, failures = parse(md(entry() + "\n".join(broken) + "\n" + entry(**THIRD)))
+    assert_neighbours_parse(papers)
+    assert len(failures) == 1 and failures[0].line == 7
+    assert "no English title" in failures[0].reason
+
+
+def test_duplicate_entry_fails_and_first_is_kept():
+    first = entry()
+    second = entry(headline="重复的条目，标题略有不同，但链接到同一篇论文", title="A Different Title For The Same Paper")
+    papers, failures = parse(md(first + entry(**THIRD) + second))
+    assert_neighbours_parse(papers)
+    assert papers[0].title.startswith("Towards Tracing Trustworthiness Dynamics")
+    assert len(failures) == 1
+    failure = failures[0]
+    assert failure.line == 13
+    assert failure.arxiv_id == "2402.19465"
+    assert "duplicate" in failure.reason and "line 1" in failure.reason
+
+
+def test_invalid_utf8_fails_only_its_entry():
+    data = (entry() + entry(**AGENT) + entry(**THIRD)).encode("utf-8")
+    lines = data.split(b"\n")
+    lines[9] = b"> \xff\xfe broken bytes in the English abstract"  # inside the second entry (lines 7-12)
+    papers, failures = parse(from_bytes("digest.md", b"\n".join(lines)))
+    assert_neighbours_parse(papers)
+    assert len(failures) == 1
+    assert failures[0].line == 10
+    assert "invalid UTF-8" in failures[0].reason
+
+
+def test_text_before_any_heading():
+    papers, failures = parse(md("Some stray introduction text.\n\n" + entry()))
+    assert [p.arxiv_id for p in papers] == ["2402.19465"]
+    assert len(failures) == 1 and failures[0].line == 1
+    assert "outside any entry" in failures[0].reason
+
+
+def test_unrecognized_extra_line_is_a_warning():
+    text = entry().replace("LLM理论\n", "LLM理论\n这一行是多余的，而且非常非常长，超过了主题行所允许的最大长度，所以不能当作主题来理解。\n")
+    papers, failures = parse(md(text))
+    assert failures == []
+    assert papers[0].topic == "LLM理论"
+    assert any("unrecognized line" in w and "line 7" in w for w in papers[0].warnings)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="digest_md._groups treats a blank line as body, so a blank line between an entry's two headings "
+    "splits it into two groups: 'no English title' + 'no arXiv link' instead of one paper",
+)
+def test_blank_lines_between_every_block():
+    text = entry().replace("\n", "\n\n") + entry(**AGENT).replace("\n", "\n\n")
+    papers, failures = parse(md(text))
+    assert failures == []
+    assert [p.arxiv_id for p in papers] == ["2402.19465", "2402.19446"]
+    assert papers[0].title.startswith("Towards Tracing Trustworthiness Dynamics")
+
+
+def test_blank_lines_between_body_lines():
+    lines = entry().splitlines()
+    text = "\n".join(lines[:2] + [""] + lines[2:3] + [""] + lines[3:5] + ["", lines[5], ""]) + "\n" + entry(**AGENT)
+    papers, failures = parse(md(text))
+    assert failures == []
+    assert [p.arxiv_id for p in papers] == ["2402.19465", "2402.19446"]
+    assert papers[0].topic == "LLM理论" and papers[0].published == SEED_DATE
