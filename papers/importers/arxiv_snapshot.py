@@ -101,7 +101,10 @@ def parse(file: InputFile) -> Iterator[Parsed]:
         except json.JSONDecodeError as exc:
             yield ParseFailure(file.name, line.number, f"malformed JSON: {exc.msg} at column {exc.colno}")
             continue
-        result = record_from_item(item, file.name, line.number)
+        try:
+            result = record_from_item(item, file.name, line.number)
+        except (TypeError, AttributeError, ValueError) as exc:
+            result = ParseFailure(file.name, line.number, f"a field has the wrong type: {exc}")
         if isinstance(result, PaperRecord):
             if result.arxiv_id in seen:
                 result = ParseFailure(

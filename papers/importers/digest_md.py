@@ -32,20 +32,30 @@ def sniff(head: str) -> bool:
 
 
 def _groups(lines: list[Line]) -> list[tuple[list[Line], list[Line]]]:
-    """Split into (consecutive heading lines, body lines until the next heading)."""
+    """Split into (heading lines of one entry, body lines until the next entry).
+
+    An entry's headings are consecutive (blank lines between them allowed) and
+    share one level; a heading of another level (a "# 2024-03-01 论文速览"
+    title right above the first entry), a second linked heading, or a heading
+    after body text starts a new group.
+    """
     groups: list[tuple[list[Line], list[Line]]] = []
     heads: list[Line] = []
     body: list[Line] = []
     for line in lines:
-        if heading(line):
-            if body or not groups and not heads:
-                if heads or body:
-                    groups.append((heads, body))
+        found = heading(line)
+        if found:
+            linked = bool(LINK_RE.search(line.text))
+            starts_new = heads and (
+                any(b.text.strip() for b in body)
+                or found.level != heading(heads[0]).level
+                or (linked and any(LINK_RE.search(h.text) for h in heads))
+            )
+            if starts_new or (body and not heads):
+                groups.append((heads, body))
                 heads, body = [], []
             heads.append(line)
-        else:
-            if not heads and not body and not line.text.strip():
-                continue
+        elif heads or line.text.strip():
             body.append(line)
     if heads or body:
         groups.append((heads, body))
@@ -66,6 +76,9 @@ def _quote_paragraphs(body: list[Line]) -> list[tuple[int, str, str]]:
             continue
         text = stripped[1:].strip()
         if not text:
+            if paragraphs and paragraphs[-1][3] == line.number - 1:
+                number, lang, previous, _ = paragraphs[-1]
+                paragraphs[-1] = (number, lang, previous, line.number)  # a ">" spacer inside one quote
             continue
         lang = "zh" if tx.is_chinese(text) else "en"
         if paragraphs and paragraphs[-1][1] == lang and paragraphs[-1][3] == line.number - 1:

@@ -79,6 +79,9 @@ def _front_matter(lines: list[Line], source: str) -> tuple[dict, list[Line], lis
                 mark = getattr(exc, "problem_mark", None)
                 line = lines[index + 1].number + mark.line if mark else lines[index].number
                 return {}, lines[end + 1 :], [ParseFailure(source, line, f"front matter is not valid YAML: {exc.__class__.__name__}")]
+            bad = first_bad_line(lines[index + 1 : end])
+            if bad:
+                return {}, lines[end + 1 :], [ParseFailure(source, bad.number, "invalid UTF-8 in the front matter; it was ignored")]
             if not isinstance(meta, dict):
                 return {}, lines[end + 1 :], [ParseFailure(source, lines[index].number, "front matter is not a mapping")]
             return meta, lines[end + 1 :], []
@@ -303,7 +306,7 @@ def _entry(lines: list[Line], source: str) -> PaperRecord | ParseFailure:
     html = "\n".join(html_lines).strip()
     if html:
         summary.structured_html = markup.sanitize_html(html)
-        _structured_fields(html, summary, record)
+        _structured_fields(summary.structured_html, summary, record)  # fields from the sanitized text only
     if not record.title:
         return ParseFailure(source, first.number, "entry has no title", record.arxiv_id)
     if not record.abstract:

@@ -103,5 +103,5 @@ def parse(file: InputFile) -> Iterator[Parsed]:
                 yield _paper(item, file.name, line.number, digests)
             else:
                 yield ParseFailure(file.name, line.number, f"unknown record kind “{kind}”")
-        except (KeyError, TypeError, ValueError) as exc:
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
             yield ParseFailure(file.name, line.number, f"malformed {kind or 'record'}: {exc!r}")

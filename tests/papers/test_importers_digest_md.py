@@ -46,14 +46,14 @@ def entry(
     ) + "\n"
 
 
-AGENT = dict(
-    arxiv_id="2402.19446",
-    headline="ArCHer 是一种创新方法，通过分层多轮强化学习来训练语言模型智能体",
-    title="ArCHer: Training Language Model Agents via Hierarchical Multi-Turn RL",
-    zh="大型语言模型广泛应用于涉及多轮交互和决策的智能体任务中，而强化学习为此提供了通用方案。",
-    en="A broad use case of large language models (LLMs) is in goal-directed decision-making tasks.",
-    topic="Agent",
-)
+AGENT = {
+    "arxiv_id": "2402.19446",
+    "headline": "ArCHer 是一种创新方法，通过分层多轮强化学习来训练语言模型智能体",
+    "title": "ArCHer: Training Language Model Agents via Hierarchical Multi-Turn RL",
+    "zh": "大型语言模型广泛应用于涉及多轮交互和决策的智能体任务中，而强化学习为此提供了通用方案。",
+    "en": "A broad use case of large language models (LLMs) is in goal-directed decision-making tasks.",
+    "topic": "Agent",
+}
 
 
 # --- the real seed -----------------------------------------------------------
@@ -194,11 +194,6 @@ def test_title_heading_with_intro_text_is_not_an_entry():
     assert papers[0].digests[0].date == dt.date(2024, 3, 1)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="digest_md._groups merges a title heading directly followed (no blank line) by the first entry's "
-    "heading into that entry: the title becomes the headline and its date is lost",
-)
 def test_title_heading_directly_above_the_first_entry():
     text = "# 2024-03-01 论文速览\n" + entry() + entry(**AGENT)
     papers, failures = parse(md(text))
@@ -227,11 +222,6 @@ def test_abstract_on_several_consecutive_quote_lines_is_joined():
     assert papers[0].warnings == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="digest_md._quote_paragraphs skips an empty '>' line but then treats the next quoted line as a "
-    "new block, so a multi-paragraph abstract in ONE block quote loses its second paragraph",
-)
 def test_multi_paragraph_abstract_in_one_block_quote():
     text = entry().replace("LLM理论\n", ">\n> Second paragraph of the same English abstract.\nLLM理论\n")
     papers, failures = parse(md(text))
@@ -281,14 +271,14 @@ def test_versioned_arxiv_link():
 
 # --- bad entries fail alone ---------------------------------------------------
 
-THIRD = dict(
-    arxiv_id="2402.19474",
-    headline="《全知计划V2》：旨在攻克开放世界的通用关系理解难题",
-    title="The All-Seeing Project V2: Towards General Relation Comprehension of the Open World",
-    zh="现在呈献给大家的是全新升级的项目，该项目研发出一款专用于理解图像中物体间关系的模型。",
-    en="We present the All-Seeing Project V2: a new model and dataset designed for understanding object relations.",
-    topic="Agent",
-)
+THIRD = {
+    "arxiv_id": "2402.19474",
+    "headline": "《全知计划V2》：旨在攻克开放世界的通用关系理解难题",
+    "title": "The All-Seeing Project V2: Towards General Relation Comprehension of the Open World",
+    "zh": "现在呈献给大家的是全新升级的项目，该项目研发出一款专用于理解图像中物体间关系的模型。",
+    "en": "We present the All-Seeing Project V2: a new model and dataset designed for understanding object relations.",
+    "topic": "Agent",
+}
 
 
 def assert_neighbours_parse(papers, ids=("2402.19465", "2402.19474")):
@@ -375,11 +365,6 @@ def test_unrecognized_extra_line_is_a_warning():
     assert any("unrecognized line" in w and "line 7" in w for w in papers[0].warnings)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="digest_md._groups treats a blank line as body, so a blank line between an entry's two headings "
-    "splits it into two groups: 'no English title' + 'no arXiv link' instead of one paper",
-)
 def test_blank_lines_between_every_block():
     text = entry().replace("\n", "\n\n") + entry(**AGENT).replace("\n", "\n\n")
     papers, failures = parse(md(text))
