@@ -21,8 +21,9 @@ The import runs in a child process so that its peak RSS is its own (neither
 generating the file nor COPY counts); compare ``--n 10000`` with ``--n 100000``
 to see whether memory stays flat as N grows.
 
-The database is created and migrated when missing.  Its paper tables are
-truncated on every run: point DATABASE_URL only at a throwaway database.
+The database is created when missing and migrated on every run; its paper
+tables are emptied on every run, so point DATABASE_URL at a throwaway database.
+DEBUG defaults to off, as in production (with it Django keeps every query's SQL).
 """
 from __future__ import annotations
 
@@ -36,10 +37,17 @@ import resource
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
 from pathlib import Path
-from typing import Iterator
+
+import django
+import psycopg
+from django.core.management import call_command
+from django.db import connection
+from psycopg import sql
+from psycopg.types.json import Jsonb
 
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/paperdesk_bench"
 SEED = 20240229
@@ -190,13 +198,14 @@ def record(rng: random.Random, arxiv_id: str, month: dt.date, pool: list[tuple[s
     people = list(dict.fromkeys(pool[int(len(pool) * rng.random() ** 2)] for _ in range(count)))
     names = [f"{first} {last}" for last, first in people]
     history, last_version = versions(rng, month)
+    journal_ref = f"Phys. Rev. D {rng.randint(60, 110)}:{rng.randint(10, 99)}, {month.year}"
     return {
         "id": arxiv_id,
         "submitter": names[0],
         "authors": names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1],
         "title": title(rng),
         "comments": comments(rng, people),
-        "journal-ref": f"Phys. Rev. D {rng.randint(60, 110)}:{rng.randint(10000, 99999)}, {month.year}" if rng.random() < 0.15 else None,
+        "journal-ref": journal_ref if rng.random() < 0.15 else None,
         "doi": f"10.{rng.randint(1000, 9999)}/{arxiv_id}" if rng.random() < 0.2 else None,
         "report-no": f"ANL-HEP-PR-{month:%y}-{rng.randint(1, 99)}" if rng.random() < 0.03 else None,
         "categories": " ".join(rng.sample(CATEGORIES, rng.randint(1, 3))),
@@ -231,23 +240,14 @@ def write_snapshot(path: Path, n: int) -> None:
 def setup_django() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
     os.environ.setdefault("DATABASE_URL", DEFAULT_DATABASE_URL)
-    # Production runs without DEBUG; with it Django keeps the SQL of every query.
     os.environ.setdefault("DEBUG", "False")
-    import django
-
     django.setup()
 
 
 def ensure_database() -> None:
     """Create the database when it does not exist yet, then bring it up to date."""
-    import psycopg
-    from django.core.management import call_command
-    from django.db import connection
-    from psycopg import sql
-
     settings = connection.settings_dict
-    server = {key: settings[name] for key, name in (("host", "HOST"), ("port", "PORT"), ("user", "USER"),
-                                                     ("password", "PASSWORD")) if settings[name]}
+    server = {key: settings[key.upper()] for key in ("host", "port", "user", "password") if settings[key.upper()]}
     with psycopg.connect(dbname="postgres", autocommit=True, **server) as admin:
         if not admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [settings["NAME"]]).fetchone():
             admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(settings["NAME"])))
@@ -255,8 +255,6 @@ def ensure_database() -> None:
 
 
 def truncate_papers() -> None:
-    from django.db import connection
-
     with connection.cursor() as cursor:
         cursor.execute(f"TRUNCATE {', '.join(PAPER_TABLES)} RESTART IDENTITY CASCADE")
 
@@ -292,15 +290,11 @@ def run_import(path: Path) -> dict:
 
 
 def copy_row(item: dict) -> tuple:
-    from psycopg.types.json import Jsonb
-
     return tuple(Jsonb(item[name]) if name in JSON_FIELDS else item[name] for name in SNAPSHOT_FIELDS)
 
 
 def run_copy(path: Path) -> float:
     """Seconds to COPY every line of ``path`` into a bare table (dropped afterwards)."""
-    from django.db import connection
-
     columns = ", ".join(
         f"{name.replace('-', '_')} {'jsonb' if name in JSON_FIELDS else 'text'}" for name in SNAPSHOT_FIELDS
     )
@@ -331,17 +325,16 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     setup_django()
-    from django.db import connection
-
     if connection.vendor != "postgresql":
-        print(f"bench.import_snapshot needs PostgreSQL; DATABASE_URL is {connection.vendor}.", file=sys.stderr)
+        print(f"bench.import_snapshot needs PostgreSQL; DATABASE_URL points to {connection.vendor}.", file=sys.stderr)
         return 2
     ensure_database()
     with tempfile.TemporaryDirectory(prefix="paperdesk-bench-") as folder:
         path = Path(folder) / "arxiv-metadata-oai-snapshot.jsonl"
         started = time.perf_counter()
         write_snapshot(path, args.n)
-        print(f"generated {args.n} records ({path.stat().st_size / 2**20:.1f} MB) in {time.perf_counter() - started:.1f} s")
+        size = path.stat().st_size / 2**20
+        print(f"generated {args.n} records ({size:.1f} MB) in {time.perf_counter() - started:.1f} s")
         truncate_papers()
         imported = run_import(path)
         if imported["created"] != args.n or imported["failed"]:
@@ -356,7 +349,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"records: {args.n}")
     print(f"import: {import_seconds:.2f} s, {args.n / import_seconds:,.0f} records/s")
     print(f"COPY:   {copy_seconds:.2f} s, {args.n / copy_seconds:,.0f} records/s")
-    print(f"peak RSS, import process: {imported['rss_peak']:.1f} MB (after Django setup: {imported['rss_before']:.1f} MB)")
+    print(f"peak RSS, import process: {imported['rss_peak']:.1f} MB (Django set up: {imported['rss_before']:.1f} MB)")
     print(f"peak RSS, main process (generate + COPY): {peak_rss_mb():.1f} MB")
     print(f"ratio: {import_seconds / copy_seconds:.2f}")
     return 0

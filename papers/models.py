@@ -5,8 +5,9 @@ PostgreSQL is the production database; everything here also works on SQLite
 """
 from __future__ import annotations
 
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
-from django.db.models import Q
+from django.db.models import Count, OuterRef, Prefetch, Q, Subquery
 from django.utils.translation import gettext_lazy as _
 from taggit.managers import TaggableManager
 
@@ -40,6 +41,36 @@ class Author(models.Model):
         return self.name
 
 
+class PaperQuerySet(models.QuerySet):
+    def published(self):
+        """What readers may see: papers whose entry is published."""
+        return self.filter(summary__status=Status.PUBLISHED)
+
+    def for_listing(self):
+        """Everything a list or detail page shows, in a constant number of queries."""
+        return self.select_related("summary", "topic").prefetch_related(
+            Prefetch("authorships", queryset=Authorship.objects.select_related("author").order_by("position")),
+            "tags",
+        )
+
+    def related_to(self, paper: Paper):
+        """Published papers sharing authors, tags or the topic, most shared first."""
+        author_ids = [a.author_id for a in paper.authorships.all()]
+        tag_ids = [t.pk for t in paper.tags.all()]
+        shares = Q(authorships__author_id__in=author_ids) | Q(tags__in=tag_ids)
+        if paper.topic_id:
+            shares |= Q(topic_id=paper.topic_id)
+        return (
+            self.published().exclude(pk=paper.pk).filter(shares)
+            .annotate(
+                shared_authors=Count("authorships", filter=Q(authorships__author_id__in=author_ids), distinct=True),
+                shared_tags=Count("tags", filter=Q(tags__in=tag_ids), distinct=True),
+            )
+            .select_related("summary")
+            .order_by("-shared_authors", "-shared_tags", "-published", "-arxiv_id")
+        )
+
+
 class Paper(models.Model):
     """One arXiv paper.  The arXiv id (without version) is its identity everywhere."""
 
@@ -60,8 +91,13 @@ class Paper(models.Model):
     topic = models.ForeignKey(Topic, null=True, blank=True, on_delete=models.SET_NULL, related_name="papers")
     authors = models.ManyToManyField(Author, through="Authorship", related_name="papers")
     tags = TaggableManager(blank=True)
+    # PostgreSQL full-text vector (English stemmed + jieba-segmented Chinese),
+    # kept by papers.search.index_papers; unused on SQLite.
+    search_vector = SearchVectorField(null=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     modified_at = models.DateTimeField(auto_now=True)
+
+    objects = PaperQuerySet.as_manager()
 
     class Meta:
         ordering = ["-published", "-arxiv_id"]
@@ -207,6 +243,17 @@ class Generation(models.Model):
 class DigestQuerySet(models.QuerySet):
     def published(self):
         return self.filter(status=Status.PUBLISHED)
+
+    def latest_per_topic(self):
+        """The newest published digest of each topic (and of all topics)."""
+        published = self.published()
+        newest = published.filter(topic=OuterRef("topic")).order_by("-date").values("pk")[:1]
+        newest_all = published.filter(topic__isnull=True).order_by("-date").values("pk")[:1]
+        return (
+            published.filter(Q(pk=Subquery(newest)) | Q(pk=Subquery(newest_all)))
+            .select_related("topic")
+            .order_by("-date", "topic__position")
+        )
 
 
 class Digest(models.Model):

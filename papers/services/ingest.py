@@ -17,18 +17,20 @@ action alike.  The rules it keeps (see issue 2):
 from __future__ import annotations
 
 import logging
+from functools import lru_cache
 from dataclasses import dataclass, field
 from typing import Callable, Iterable
 
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, reset_queries, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from papers import importers
+from papers import caching, importers, search
 from papers.importers.records import DigestRef, ParseFailure, PaperRecord, TopicRecord
 from papers.importers.sources import InputError, InputFile, expand
+from papers.services import bulk
 from papers.models import (
-    Author, Authorship, Digest, DigestEntry, Generation, ImportBatch, Paper, RecordError, Status, Summary, Topic,
+    Authorship, Digest, DigestEntry, Generation, ImportBatch, Paper, RecordError, Status, Summary, Topic,
 )
 
 logger = logging.getLogger(__name__)
@@ -72,9 +74,17 @@ class _Context:
     options: IngestOptions
     topics: dict[str, Topic | None] = field(default_factory=dict)
     digests: dict[tuple, Digest] = field(default_factory=dict)
+    author_ids: dict[str, int] = field(default_factory=dict)  # slug → id, across batches
+
+    def forget_rolled_back(self) -> None:
+        """Rows cached from a rolled-back transaction no longer exist."""
+        self.topics.clear()
+        self.digests.clear()
+        self.author_ids.clear()
     errors: list[RecordError] = field(default_factory=list)
 
 
+@lru_cache(maxsize=200_000)
 def author_slug(name: str) -> str:
     return slugify(name, allow_unicode=True)[:300] or "author"
 
@@ -151,11 +161,10 @@ def _write(ctx: _Context, stats: FileStats, records: list[PaperRecord], progress
             if ctx.options.dry_run:
                 raise _DryRunRollback
     except _DryRunRollback:
-        pass
+        ctx.forget_rolled_back()
     except DatabaseError:
         logger.warning("batch of %d failed; retrying record by record", len(records), exc_info=True)
-        ctx.digests.clear()
-        ctx.topics.clear()
+        ctx.forget_rolled_back()
         outcomes = {}
         for record in records:
             try:
@@ -164,10 +173,9 @@ def _write(ctx: _Context, stats: FileStats, records: list[PaperRecord], progress
                     if ctx.options.dry_run:
                         raise _DryRunRollback
             except _DryRunRollback:
-                outcomes.update({record.arxiv_id: outcomes.get(record.arxiv_id, UNCHANGED)})
+                ctx.forget_rolled_back()
             except DatabaseError as exc:
-                ctx.digests.clear()
-                ctx.topics.clear()
+                ctx.forget_rolled_back()
                 _record_failure(ctx, stats, record.source, record.line, f"database rejected the record: {exc}".strip(), record.arxiv_id)
     for record in records:
         for warning in record.warnings:
@@ -178,6 +186,7 @@ def _write(ctx: _Context, stats: FileStats, records: list[PaperRecord], progress
             setattr(ctx.batch, outcome, getattr(ctx.batch, outcome) + 1)
     ctx.batch.processed += len(records)
     _save_progress(ctx)
+    reset_queries()  # with DEBUG on, Django's query log would otherwise grow with the import
     if progress:
         progress(stats.file, len(records))
 
@@ -226,17 +235,16 @@ def _upsert(ctx: _Context, records: list[PaperRecord]) -> dict[str, str]:
         if changed:
             changed_papers[record.arxiv_id] = changed
     if new_papers:
-        Paper.objects.bulk_create(new_papers, batch_size=ctx.options.batch_size)
+        bulk.insert_papers(new_papers)
         for paper in new_papers:
             existing[paper.arxiv_id] = paper
     if changed_papers:
         fields = set().union(*changed_papers.values()) | {"modified_at"}
         Paper.objects.bulk_update([existing[i] for i in changed_papers], sorted(fields))
 
-    fresh = {i for i, o in outcome.items() if o == CREATED} | {
-        i for i, fields in changed_papers.items() if "version" in fields
-    }
-    for arxiv_id in _write_authors(existing, records, fresh):
+    created = {i for i, o in outcome.items() if o == CREATED}
+    fresh = created | {i for i, fields in changed_papers.items() if "version" in fields}
+    for arxiv_id in _write_authors(ctx, existing, records, fresh, created):
         if outcome[arxiv_id] == UNCHANGED:
             outcome[arxiv_id] = UPDATED
     for record in records:
@@ -250,6 +258,9 @@ def _upsert(ctx: _Context, records: list[PaperRecord]) -> dict[str, str]:
             touched |= _digest_entry_upsert(ctx, paper, ref)
         if touched and outcome[record.arxiv_id] == UNCHANGED:
             outcome[record.arxiv_id] = UPDATED
+    search.index_papers(
+        [existing[r.arxiv_id].pk for r in records if outcome[r.arxiv_id] != UNCHANGED and (r.summary or r.arxiv_id in changed_papers)]
+    )
     return outcome
 
 
@@ -272,11 +283,12 @@ def _merge_paper(paper: Paper, record: PaperRecord) -> set[str]:
     return changed
 
 
-def _write_authors(papers: dict[str, Paper], records: list[PaperRecord], fresh: set[str]) -> list[str]:
+def _write_authors(ctx: _Context, papers: dict[str, Paper], records: list[PaperRecord], fresh: set[str],
+                   created: set[str]) -> list[str]:
     """Author lists for new papers, newer versions, and papers that had none.
 
-    ``fresh`` holds the ids created or moved to a newer version in this batch.
-    Returns the ids of existing papers whose authors were set.
+    ``fresh`` holds the ids created or moved to a newer version in this batch,
+    ``created`` the ids created.  Returns the ids whose authors were set.
     """
     wanted = {r.arxiv_id: r.authors for r in records if r.authors}
     if not wanted:
@@ -288,10 +300,8 @@ def _write_authors(papers: dict[str, Paper], records: list[PaperRecord], fresh: 
     to_set = {i: names for i, names in wanted.items() if i in fresh or papers[i].pk not in has_authors}
     if not to_set:
         return []
-    slugs = {author_slug(n): n for names in to_set.values() for n in names}
-    Author.objects.bulk_create([Author(name=n, slug=s) for s, n in slugs.items()], ignore_conflicts=True, batch_size=2000)
-    author_ids = dict(Author.objects.filter(slug__in=list(slugs)).values_list("slug", "id"))
-    replaced = [papers[i].pk for i in to_set if papers[i].pk in has_authors or i in fresh]
+    ids = bulk.author_ids({author_slug(n): n for names in to_set.values() for n in names}, ctx.author_ids)
+    replaced = [papers[i].pk for i in to_set if i not in created]
     if replaced:
         Authorship.objects.filter(paper_id__in=replaced).delete()
     rows = []
@@ -301,8 +311,8 @@ def _write_authors(papers: dict[str, Paper], records: list[PaperRecord], fresh: 
             slug = author_slug(name)
             if slug not in listed:  # the same person listed twice in one paper
                 listed.add(slug)
-                rows.append(Authorship(paper_id=papers[arxiv_id].pk, author_id=author_ids[slug], position=position))
-    Authorship.objects.bulk_create(rows, batch_size=5000)
+                rows.append((papers[arxiv_id].pk, ids[slug], position))
+    bulk.insert_authorships(rows)
     return list(to_set)
 
 
@@ -478,3 +488,5 @@ def _finish(ctx: _Context) -> None:
         RecordError.objects.bulk_create(ctx.errors)
         ctx.errors = []
     batch.save()
+    if (batch.created or batch.updated) and not batch.dry_run:
+        caching.invalidate_everything()  # an import may touch any public page

@@ -1,0 +1,105 @@
+"""RSS and Atom feeds of published entries: everything, per topic, per tag."""
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib.syndication.views import Feed
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
+from taggit.models import Tag
+
+from papers.models import Paper, Topic
+
+FEED_SIZE = 50
+
+
+class LatestPapersFeed(Feed):
+    feed_type = Rss201rev2Feed
+    title = "Paperdesk"
+    description = "New arXiv papers on LLMs, agents and RAG, summarized and reviewed."
+
+    def link(self, obj=None):
+        return reverse("home")
+
+    def get_object(self, request, slug=None):
+        return None
+
+    def filter(self, queryset, obj):
+        return queryset
+
+    def items(self, obj=None):
+        queryset = Paper.objects.published().select_related("summary", "topic").order_by("-summary__published_at", "-arxiv_id")
+        return self.filter(queryset, obj)[:FEED_SIZE]
+
+    def item_title(self, paper):
+        headline = paper.summary.headline_zh or paper.summary.title_zh
+        return f"{headline} | {paper.title}" if headline else paper.title
+
+    def item_description(self, paper):
+        return paper.summary.tldr or paper.summary.abstract_zh or paper.abstract
+
+    def item_link(self, paper):
+        return reverse("paper", args=[paper.arxiv_id])
+
+    def item_guid(self, paper):
+        return f"arxiv:{paper.arxiv_id}"
+
+    item_guid_is_permalink = False
+
+    def item_pubdate(self, paper):
+        return paper.summary.published_at or timezone.make_aware(dt.datetime.combine(paper.published or dt.date.today(), dt.time()))
+
+    def item_updateddate(self, paper):
+        return paper.summary.modified_at
+
+    def item_author_name(self, paper):
+        names = [a.author.name for a in paper.authorships.all()[:3]]
+        return ", ".join(names) if names else None
+
+    def item_categories(self, paper):
+        return [paper.topic.name_en] if paper.topic else []
+
+
+class LatestPapersAtom(LatestPapersFeed):
+    feed_type = Atom1Feed
+    subtitle = LatestPapersFeed.description
+
+
+class TopicFeed(LatestPapersFeed):
+    def get_object(self, request, slug=None):
+        return get_object_or_404(Topic, slug=slug)
+
+    def title(self, obj):
+        return f"Paperdesk · {obj.name_zh} / {obj.name_en}"
+
+    def link(self, obj=None):
+        return reverse("topic", args=[obj.slug])
+
+    def filter(self, queryset, obj):
+        return queryset.filter(topic=obj)
+
+
+class TopicAtom(TopicFeed):
+    feed_type = Atom1Feed
+    subtitle = LatestPapersFeed.description
+
+
+class TagFeed(LatestPapersFeed):
+    def get_object(self, request, slug=None):
+        return get_object_or_404(Tag, slug=slug)
+
+    def title(self, obj):
+        return f"Paperdesk · {obj.name}"
+
+    def link(self, obj=None):
+        return reverse("tag", args=[obj.slug])
+
+    def filter(self, queryset, obj):
+        return queryset.filter(tags=obj)
+
+
+class TagAtom(TagFeed):
+    feed_type = Atom1Feed
+    subtitle = LatestPapersFeed.description

@@ -1,0 +1,33 @@
+"""The filters of every list page and of search (django-filter), one FilterSet."""
+from __future__ import annotations
+
+import django_filters
+from django.db import connection
+from django.utils.translation import gettext_lazy as _
+
+from papers.models import Paper, Topic
+
+
+class PaperFilter(django_filters.FilterSet):
+    topic = django_filters.ModelChoiceFilter(
+        field_name="topic", queryset=Topic.objects.all(), to_field_name="slug", label=_("Topic"), empty_label=_("All topics"),
+    )
+    tag = django_filters.CharFilter(field_name="tags__slug", label=_("Tag"))
+    published_after = django_filters.DateFilter(field_name="published", lookup_expr="gte", label=_("From"))
+    published_before = django_filters.DateFilter(field_name="published", lookup_expr="lte", label=_("To"))
+    category = django_filters.CharFilter(method="filter_category", label=_("arXiv category"))
+    has_code = django_filters.BooleanFilter(method="filter_has_code", label=_("Has code"))
+
+    class Meta:
+        model = Paper
+        fields = ["topic", "tag", "published_after", "published_before", "category", "has_code"]
+
+    def filter_category(self, queryset, name, value):
+        if connection.vendor == "postgresql":
+            return queryset.filter(categories__contains=[value])
+        return queryset.filter(categories__icontains=f'"{value}"')
+
+    def filter_has_code(self, queryset, name, value):
+        if value is None:
+            return queryset
+        return queryset.exclude(code_url="") if value else queryset.filter(code_url="")

@@ -1,0 +1,51 @@
+"""Presentation helpers for papers: which title leads in which language."""
+from __future__ import annotations
+
+from django import template
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext
+
+register = template.Library()
+
+
+def _summary(paper):
+    try:
+        return paper.summary
+    except Exception:  # RelatedObjectDoesNotExist: a paper without an entry yet
+        return None
+
+
+@register.simple_tag
+def primary_title(paper, lang: str) -> str:
+    """Chinese readers see the Chinese headline first; English readers the arXiv title."""
+    summary = _summary(paper)
+    if lang != "en" and summary is not None:
+        return summary.headline_zh or summary.title_zh or paper.title
+    return paper.title
+
+
+@register.simple_tag
+def secondary_title(paper, lang: str) -> str:
+    summary = _summary(paper)
+    chinese = (summary.headline_zh or summary.title_zh) if summary is not None else ""
+    if lang == "en":
+        return chinese
+    return paper.title if chinese else ""
+
+
+@register.simple_tag
+def author_links(paper, limit: int = 0):
+    authorships = list(paper.authorships.all())
+    shown = authorships[:limit] if limit else authorships
+    links = format_html_join(
+        ", ", '<a href="{}">{}</a>', ((reverse("author", args=[a.author.slug]), a.author.name) for a in shown)
+    )
+    if limit and len(authorships) > limit:
+        return format_html("{} {}", links, gettext("et al."))
+    return links
+
+
+@register.filter
+def lang_attr(code: str) -> str:
+    return "zh-Hans" if code == "zh" else (code or "zh-Hans")

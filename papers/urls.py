@@ -1,0 +1,26 @@
+"""Public URLs: stable, readable, the same in both languages."""
+from django.contrib.sitemaps.views import sitemap
+from django.urls import path
+
+from papers import feeds, views
+from papers.sitemaps import SITEMAPS
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("digest/", views.digest_archive, name="digest-archive"),
+    path("digest/<str:date>/", views.digest_detail, name="digest"),
+    path("digest/<str:date>/<slug:topic>/", views.digest_detail, name="digest-topic"),
+    path("paper/<path:arxiv_id>/", views.paper_detail, name="paper"),
+    path("topic/<str:slug>/", views.topic_detail, name="topic"),
+    path("tag/<str:slug>/", views.tag_detail, name="tag"),
+    path("author/<str:slug>/", views.author_detail, name="author"),
+    path("search/", views.search_view, name="search"),
+    path("feed/rss/", feeds.LatestPapersFeed(), name="feed-rss"),
+    path("feed/atom/", feeds.LatestPapersAtom(), name="feed-atom"),
+    path("feed/rss/topic/<str:slug>/", feeds.TopicFeed(), name="feed-rss-topic"),
+    path("feed/atom/topic/<str:slug>/", feeds.TopicAtom(), name="feed-atom-topic"),
+    path("feed/rss/tag/<str:slug>/", feeds.TagFeed(), name="feed-rss-tag"),
+    path("feed/atom/tag/<str:slug>/", feeds.TagAtom(), name="feed-atom-tag"),
+    path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="django.contrib.sitemaps.views.sitemap"),
+    path("robots.txt", views.robots_txt, name="robots"),
+]

@@ -1,0 +1,144 @@
+"""The public site: published content only, read-only views.
+
+Every queryset starts from ``Paper.objects.published()`` or
+``Digest.objects.published()``; staff may preview unpublished papers (with a
+banner), everybody else gets 404.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET
+from taggit.models import Tag
+
+from papers.caching import cached_page
+from papers.filters import PaperFilter
+from papers.models import Author, Digest, DigestEntry, Paper, Status, Topic
+from papers.search import search
+
+PAGE_SIZE = 20
+
+
+def _page(request, queryset):
+    return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+
+
+def _filtered_list(request, queryset, template: str, context: dict):
+    filterset = PaperFilter(request.GET, queryset=queryset)
+    params = request.GET.copy()
+    params.pop("page", None)
+    context.update(filter=filterset, page=_page(request, filterset.qs.for_listing()), querystring=params.urlencode())
+    return render(request, template, context)
+
+
+@require_GET
+@cached_page(lambda request, **kw: ["home"])
+def home(request):
+    return render(
+        request,
+        "papers/home.html",
+        {
+            "digests": Digest.objects.latest_per_topic(),
+            "latest": Paper.objects.published().for_listing().order_by("-summary__published_at", "-arxiv_id")[:PAGE_SIZE],
+        },
+    )
+
+
+@require_GET
+@cached_page(lambda request, **kw: ["digests"])
+def digest_archive(request):
+    digests = Digest.objects.published().select_related("topic").annotate(
+        size=Count("entries", filter=Q(entries__paper__summary__status=Status.PUBLISHED))
+    ).order_by("-date", "topic__position")
+    return render(request, "papers/digest_archive.html", {"page": _page(request, digests)})
+
+
+@require_GET
+@cached_page(lambda request, date, topic=None: ["digests", f"digest-date:{date}"])
+def digest_detail(request, date: str, topic: str | None = None):
+    try:
+        day = dt.date.fromisoformat(date)
+    except ValueError:
+        raise Http404("not a date")
+    digests = list(Digest.objects.published().filter(date=day).select_related("topic"))
+    if not digests:
+        raise Http404("no digest published for this date")
+    topic_obj = get_object_or_404(Topic, slug=topic) if topic else None
+    entries = (
+        DigestEntry.objects.filter(digest__in=digests, paper__summary__status=Status.PUBLISHED)
+        .select_related("paper__summary", "paper__topic", "digest")
+        .prefetch_related("paper__authorships__author", "paper__tags")
+        .order_by("paper__topic__position", "digest__topic__position", "position")
+    )
+    if topic_obj:
+        entries = entries.filter(Q(paper__topic=topic_obj) | Q(digest__topic=topic_obj))
+    seen: set[int] = set()
+    entries = [e for e in entries if not (e.paper_id in seen or seen.add(e.paper_id))]  # a paper once a day
+    if topic_obj and not entries:
+        raise Http404("nothing in this topic on this date")
+    return render(
+        request,
+        "papers/digest_detail.html",
+        {"day": day, "digests": digests, "topic": topic_obj, "entries": entries,
+         "topics": Topic.objects.filter(papers__digest_entries__in=[e.pk for e in entries]).distinct()},
+    )
+
+
+@require_GET
+@cached_page(lambda request, arxiv_id: [f"paper:{arxiv_id}"])
+def paper_detail(request, arxiv_id: str):
+    queryset = Paper.objects.for_listing().prefetch_related("digests")
+    if not request.user.is_staff:
+        queryset = queryset.published()
+    paper = get_object_or_404(queryset, arxiv_id=arxiv_id)
+    summary = getattr(paper, "summary", None)
+    preview = summary is None or summary.status != Status.PUBLISHED
+    return render(
+        request,
+        "papers/paper_detail.html",
+        {"paper": paper, "summary": summary, "preview": preview, "related": Paper.objects.related_to(paper)[:5],
+         "digests": [d for d in paper.digests.all() if d.status == Status.PUBLISHED]},
+    )
+
+
+@require_GET
+@cached_page(lambda request, slug: [f"topic:{slug}", "papers"])
+def topic_detail(request, slug: str):
+    topic = get_object_or_404(Topic, slug=slug)
+    return _filtered_list(request, Paper.objects.published().filter(topic=topic), "papers/paper_list.html",
+                          {"heading_object": topic, "kind": "topic", "feed_slug": slug})
+
+
+@require_GET
+@cached_page(lambda request, slug: [f"tag:{slug}", "papers"])
+def tag_detail(request, slug: str):
+    tag = get_object_or_404(Tag, slug=slug)
+    return _filtered_list(request, Paper.objects.published().filter(tags=tag), "papers/paper_list.html",
+                          {"heading_object": tag, "kind": "tag", "feed_slug": slug})
+
+
+@require_GET
+@cached_page(lambda request, slug: [f"author:{slug}", "papers"])
+def author_detail(request, slug: str):
+    author = get_object_or_404(Author, slug=slug)
+    return _filtered_list(request, Paper.objects.published().filter(authorships__author=author),
+                          "papers/paper_list.html", {"heading_object": author, "kind": "author"})
+
+
+@require_GET
+def search_view(request):
+    query = request.GET.get("q", "").strip()
+    results = search(Paper.objects.published(), query) if query else Paper.objects.none()
+    return _filtered_list(request, results, "papers/search.html", {"query": query})
+
+
+@require_GET
+def robots_txt(request):
+    sitemap = request.build_absolute_uri(reverse("django.contrib.sitemaps.views.sitemap"))
+    lines = ["User-agent: *", "Disallow: /admin/", "Disallow: /search/", f"Sitemap: {sitemap}", ""]
+    return HttpResponse("\n".join(lines), content_type="text/plain")
