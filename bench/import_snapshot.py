@@ -51,7 +51,6 @@ from psycopg.types.json import Jsonb
 
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/paperdesk_bench"
 SEED = 20240229
-BATCH_SIZE = 1000
 
 # Everything an import writes; emptied before every run so each run is a fresh import.
 PAPER_TABLES = (
@@ -275,7 +274,7 @@ def import_in_child(path: str) -> dict:
 
     rss_before = peak_rss_mb()
     started = time.perf_counter()
-    batch = import_sources([path], options=IngestOptions(batch_size=BATCH_SIZE), started_by="bench")
+    batch = import_sources([path], options=IngestOptions(), started_by="bench")
     seconds = time.perf_counter() - started
     errors = RecordError.objects.filter(batch=batch).values_list("line", "reason")[:5]
     return {

@@ -30,7 +30,7 @@ class LatestPapersFeed(Feed):
         return queryset
 
     def items(self, obj=None):
-        queryset = Paper.objects.published().select_related("summary", "topic").order_by("-summary__published_at", "-arxiv_id")
+        queryset = Paper.objects.published().for_listing().order_by("-summary__published_at", "-arxiv_id")
         return self.filter(queryset, obj)[:FEED_SIZE]
 
     def item_title(self, paper):
@@ -55,7 +55,7 @@ class LatestPapersFeed(Feed):
         return paper.summary.modified_at
 
     def item_author_name(self, paper):
-        names = [a.author.name for a in paper.authorships.all()[:3]]
+        names = [a.author.name for a in paper.authorships.all()][:3]
         return ", ".join(names) if names else None
 
     def item_categories(self, paper):

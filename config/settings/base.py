@@ -118,7 +118,7 @@ OPENAI_BASE_URL = env("OPENAI_BASE_URL", default="https://api.openai.com/v1")
 OPENAI_API_KEY = env("OPENAI_API_KEY", default="")
 
 # --- Import -----------------------------------------------------------------
-IMPORT_BATCH_SIZE = env.int("IMPORT_BATCH_SIZE", default=1000)
+IMPORT_BATCH_SIZE = env.int("IMPORT_BATCH_SIZE", default=2000)
 IMPORT_USER_AGENT = env(
     "IMPORT_USER_AGENT", default="Paperdesk/0.1 (paper digest importer; +https://github.com/paperdesk)"
 )

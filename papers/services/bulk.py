@@ -25,29 +25,37 @@ def _postgres() -> bool:
     return connection.vendor == "postgresql"
 
 
-def insert_papers(papers: list[Paper]) -> None:
-    """Insert new papers and give each its primary key."""
+def relax_durability() -> None:
+    """Let this transaction's commit return before its WAL reaches the disk.
+
+    An import is re-runnable by design (upsert by arXiv id), so the worst a
+    server crash can cost is re-running the last batches; waiting for an fsync
+    per batch was a tenth of the import's time.  Only the current transaction
+    is affected (SET LOCAL).
+    """
+    if _postgres():
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit TO OFF")
+
+
+def insert_papers(rows: list[dict]) -> list[int]:
+    """Insert new papers given as column values; returns their primary keys in order."""
     if not _postgres():
-        Paper.objects.bulk_create(papers)
-        return
+        papers = Paper.objects.bulk_create([Paper(**row) for row in rows])
+        return [paper.pk for paper in papers]
     now = timezone.now()
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence('papers_paper', 'id')) FROM generate_series(1, %s)", [len(papers)]
+            "SELECT nextval(pg_get_serial_sequence('papers_paper', 'id')) FROM generate_series(1, %s)", [len(rows)]
         )
         ids = [row[0] for row in cursor.fetchall()]
         columns = ", ".join(("id", *PAPER_COLUMNS, "created_at", "modified_at"))
         with cursor.cursor.copy(f"COPY papers_paper ({columns}) FROM STDIN") as copy:
-            for pk, paper in zip(ids, papers, strict=True):
-                paper.pk, paper.created_at, paper.modified_at = pk, now, now
-                row = [pk]
-                for name in PAPER_COLUMNS:
-                    value = getattr(paper, name)
-                    row.append(json.dumps(value, ensure_ascii=False) if name in JSON_COLUMNS else value)
-                copy.write_row([*row, now, now])
-    for paper in papers:
-        paper._state.adding = False
-        paper._state.db = connection.alias
+            for pk, row in zip(ids, rows, strict=True):
+                values = [json.dumps(row[name], ensure_ascii=False) if name in JSON_COLUMNS else row[name]
+                          for name in PAPER_COLUMNS]
+                copy.write_row([pk, *values, now, now])
+    return ids
 
 
 def author_ids(names_by_slug: dict[str, str], known: dict[str, int]) -> dict[str, int]:

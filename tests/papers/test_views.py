@@ -1,0 +1,195 @@
+"""The public site on PostgreSQL: published content only, search, feeds, cache."""
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+
+import feedparser
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from papers.models import Digest, Paper, Status, Summary
+from papers.services.ingest import IngestOptions, import_sources
+
+pytestmark = pytest.mark.django_db
+
+ASMV2 = "2402.19474"  # The All-Seeing Project V2, first entry of seed 000
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def published(seed_digest, seed_hexo):
+    import_sources([str(seed_digest), str(seed_hexo)], options=IngestOptions(publish=True))
+
+
+@pytest.fixture
+def drafts(tmp_path):
+    """A draft digest with a draft paper that must never show to readers."""
+    path = tmp_path / "draft.md"
+    path.write_text(
+        "#### [草稿论文的中文标题](https://arxiv.org/abs/2403.00001)\n#### Draft Secret Paper Title\n"
+        "发布时间：2024年03月01日\n> 这是草稿摘要。\n> This is the secret draft abstract.\nAgent\n",
+        encoding="utf-8",
+    )
+    import_sources([str(path)])
+    return Paper.objects.get(arxiv_id="2403.00001")
+
+
+class Links(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.hrefs: set[str] = set()
+
+    def handle_starttag(self, tag, attrs):
+        href = dict(attrs).get("href")
+        if tag == "a" and href and href.startswith("/") and not href.startswith("/admin"):
+            self.hrefs.add(href.split("#")[0])
+
+
+def test_anonymous_crawl_of_every_public_url_never_shows_a_draft(client, published, drafts):
+    seen, queue = set(), ["/", "/digest/", "/sitemap.xml", "/robots.txt", "/feed/rss/", "/feed/atom/"]
+    while queue and len(seen) < 400:
+        url = queue.pop()
+        if url in seen:
+            continue
+        seen.add(url)
+        response = client.get(url)
+        assert response.status_code == 200, url
+        body = response.content.decode()
+        assert "Draft Secret Paper Title" not in body and "草稿论文" not in body, url
+        if response["Content-Type"].startswith("text/html"):
+            parser = Links()
+            parser.feed(body)
+            queue.extend(parser.hrefs - seen)
+        for loc in re.findall(r"<loc>https?://[^/]+(/[^<]*)</loc>", body):
+            queue.append(loc)
+    assert {"/paper/2402.19474/", "/digest/2024-02-29/", "/topic/agent/", "/tag/llm/"} <= seen
+    assert any(u.startswith("/author/") for u in seen)
+    assert client.get(f"/paper/{drafts.arxiv_id}/").status_code == 404
+    assert client.get("/digest/2024-03-01/").status_code == 404
+
+
+def test_staff_preview_shows_a_draft_with_a_banner(admin_client, drafts):
+    response = admin_client.get(f"/paper/{drafts.arxiv_id}/")
+    assert response.status_code == 200
+    assert "Draft Secret Paper Title" in response.content.decode()
+    assert 'class="banner-draft"' in response.content.decode()
+
+
+@pytest.mark.parametrize("query", ["关系理解", "relation comprehension", "Relations", "全知计划"])
+def test_search_finds_the_all_seeing_project_in_chinese_and_english(client, published, query):
+    response = client.get(reverse("search"), {"q": query})
+    papers = [p.arxiv_id for p in response.context["page"]]
+    assert papers and papers[0] == ASMV2, (query, papers)
+
+
+def test_search_never_finds_drafts_and_combines_with_filters(client, published, drafts):
+    assert not list(client.get(reverse("search"), {"q": "secret draft"}).context["page"])
+    response = client.get(reverse("search"), {"q": "language models", "topic": "rag"})
+    assert {p.topic.slug for p in response.context["page"]} == {"rag"}
+
+
+def test_filters_by_topic_tag_date_category_and_code(client, published):
+    topic = client.get("/topic/llm-applications/").context["page"]
+    assert topic.paginator.count == 16
+    has_code = client.get("/topic/llm-applications/", {"has_code": "true"}).context["page"]
+    assert 0 < has_code.paginator.count < 16 and all(p.code_url for p in has_code)
+    dated = client.get("/tag/llm/", {"published_after": "2024-02-01"}).context["page"]
+    assert dated.paginator.count == 0  # the Hexo papers have no arXiv dates of their own
+    paper = Paper.objects.get(arxiv_id=ASMV2)
+    paper.categories = ["cs.CV", "cs.AI"]
+    paper.save()
+    found = client.get(reverse("search"), {"q": "relation", "category": "cs.CV"}).context["page"]
+    assert [p.arxiv_id for p in found] == [ASMV2]
+
+
+def test_digest_page_groups_by_topic_and_has_both_abstracts(client, published):
+    response = client.get("/digest/2024-02-29/")
+    body = response.content.decode()
+    assert len(response.context["entries"]) == 28
+    assert body.count('class="entry"') == 28
+    assert "52.04" in body and "43.14" in body  # Chinese and English abstracts, collapsed in <details>
+    assert 'property="og:title"' in body
+    agent = client.get("/digest/2024-02-29/agent/")
+    assert len(agent.context["entries"]) == 8
+
+
+def test_paper_page_shows_every_field(client, published):
+    body = client.get("/paper/2401.12215/").content.decode()
+    for expected in ("Chenyu Lian", "厦门大学", "迁移学习", "Technical report", "https://github.com/RL4M/MED-PEFT",
+                     "picx.zhimg.com", "/tag/llm/", 'property="og:description"', "katex.min.js"):
+        assert expected in body, expected
+
+
+@pytest.mark.parametrize("url", ["/", "/digest/2024-02-29/", "/topic/llm-applications/", "/paper/2402.19474/",
+                                 "/search/?q=language", "/feed/rss/"])
+def test_query_count_does_not_grow_with_entries(client, seed_digest, seed_hexo, url):
+    import_sources([str(seed_hexo)], options=IngestOptions(publish=True))
+    cache.clear()
+    with CaptureQueriesContext(connection) as few:
+        assert client.get(url).status_code in (200, 404)
+    import_sources([str(seed_digest)], options=IngestOptions(publish=True))
+    cache.clear()
+    with CaptureQueriesContext(connection) as many:
+        assert client.get(url).status_code == 200
+    assert len(many) <= max(len(few), 12), [q["sql"][:120] for q in many.captured_queries]
+
+
+def test_feeds_are_valid_rss_and_atom(client, published):
+    for url, version in (("/feed/rss/", "rss20"), ("/feed/atom/", "atom10"), ("/feed/rss/topic/agent/", "rss20"),
+                         ("/feed/atom/tag/llm/", "atom10")):
+        feed = feedparser.parse(client.get(url).content)
+        assert not feed.bozo, (url, feed.bozo_exception)
+        assert feed.version == version and feed.entries, url
+    agent = feedparser.parse(client.get("/feed/rss/topic/agent/").content)
+    assert len(agent.entries) == 8
+
+
+def test_sitemap_and_robots(client, published):
+    sitemap = client.get("/sitemap.xml").content.decode()
+    assert "/paper/2402.19474/" in sitemap and "/digest/2024-02-29/" in sitemap
+    robots = client.get("/robots.txt").content.decode()
+    assert "Sitemap: http://testserver/sitemap.xml" in robots and "Disallow: /admin/" in robots
+
+
+def test_language_switch_is_remembered(client, published):
+    assert "大模型、智能体与 RAG 新论文" in client.get("/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    body = client.get("/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "New papers on LLMs, agents and RAG" in body and '<html lang="en">' in body
+    paper = client.get(f"/paper/{ASMV2}/").content.decode()
+    assert paper.index("The All-Seeing Project V2") < paper.index("《全知计划V2》")  # English leads, Chinese a click away
+
+
+def test_cached_pages_are_invalidated_by_exactly_what_they_show(client, published, django_capture_on_commit_callbacks):
+    assert client.get(f"/paper/{ASMV2}/")["X-Cache"] == "miss"
+    assert client.get(f"/paper/{ASMV2}/")["X-Cache"] == "hit"
+    assert client.get("/paper/2401.12215/")["X-Cache"] == "miss"
+    assert client.get("/topic/rag/")["X-Cache"] == "miss"
+
+    summary = Summary.objects.get(paper__arxiv_id=ASMV2)
+    summary.headline_zh = "全知计划第二版（已改）"
+    with django_capture_on_commit_callbacks(execute=True):
+        summary.save()
+
+    response = client.get(f"/paper/{ASMV2}/")
+    assert response["X-Cache"] == "miss" and "全知计划第二版（已改）" in response.content.decode()
+    assert client.get("/paper/2401.12215/")["X-Cache"] == "hit"  # another paper's page is untouched
+    assert client.get("/topic/rag/")["X-Cache"] == "hit"  # ASMV2 is an Agent paper
+
+    summary.status = Status.UNPUBLISHED
+    with django_capture_on_commit_callbacks(execute=True):
+        summary.save()
+    assert client.get(f"/paper/{ASMV2}/").status_code == 404
+    digest = Digest.objects.get(date="2024-02-29")
+    assert ASMV2 not in client.get("/digest/2024-02-29/").content.decode()
+    assert digest.status == Status.PUBLISHED
