@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 
-.PHONY: demo test install install-dev bench
+.PHONY: demo test install install-dev system-deps bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -22,10 +22,17 @@ demo: install
 	@echo "Paperdesk: http://127.0.0.1:$(PORT)/  (admin: http://127.0.0.1:$(PORT)/admin/)"
 	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
+# Debian's Chromium for the browser tests (never a downloaded browser) and CJK
+# fonts so that screenshots show Chinese.  Needs root, as on CI.
+system-deps:
+	@command -v chromium >/dev/null 2>&1 && fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; }
+
 ## test: the whole suite, on the real PostgreSQL and Redis at 127.0.0.1.
-test: install-dev
+test: install-dev system-deps
 	$(BIN)/pytest
 
-## bench: the import benchmark (PostgreSQL, 100,000 records).
+## bench: every benchmark (PostgreSQL; see README "Benchmarks").
 bench: install-dev
 	$(BIN)/python -m bench.import_snapshot
+	$(BIN)/python -m bench.pages

@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import hashlib
 
+from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpResponse
 from django.utils.translation import get_language
@@ -55,7 +56,7 @@ def cached_page(tags_for):
     def decorator(view):
         @functools.wraps(view)
         def wrapper(request, *args, **kwargs):
-            if request.method != "GET" or request.user.is_authenticated:
+            if not settings.PAGE_CACHE or request.method != "GET" or request.user.is_authenticated:
                 return view(request, *args, **kwargs)
             key = page_key(request.get_full_path(), tags_for(request, *args, **kwargs))
             hit = cache.get(key)

@@ -111,6 +111,9 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+# Rendered public pages are cached (in Redis when REDIS_URL is set) unless this is off.
+PAGE_CACHE = env.bool("PAGE_CACHE", default=True)
+
 # --- Summarizer backends (issue 5 builds the pipeline on these) ------------
 SUMMARIZER_BACKEND = env("SUMMARIZER_BACKEND", default="offline")  # "offline" or "openai"
 SUMMARIZER_MODEL = env("SUMMARIZER_MODEL", default="gpt-4o-mini")
