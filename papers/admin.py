@@ -1,8 +1,8 @@
-"""Admin for the paper domain.  The review desk itself lives in ``editorial``."""
+"""Admin for the paper domain.  Entries and digests are the desk's: see ``editorial.admin``."""
 from django.contrib import admin
 from django.utils.html import format_html
 
-from papers.models import Author, Digest, DigestEntry, Generation, ImportBatch, Paper, RecordError, Summary, Topic
+from papers.models import Author, Generation, ImportBatch, Paper, RecordError, Summary, Topic
 
 
 @admin.register(Topic)
@@ -41,39 +41,12 @@ class PaperAdmin(admin.ModelAdmin):
         return format_html('<a href="{}">abs</a> · <a href="{}">PDF</a>', obj.abs_url, obj.pdf_url)
 
 
-@admin.register(Summary)
-class SummaryAdmin(admin.ModelAdmin):
-    list_display = ("paper", "headline_zh", "status", "modified_at")
-    list_filter = ("status",)
-    search_fields = ("=paper__arxiv_id", "headline_zh", "title_zh", "paper__title")
-    list_select_related = ("paper",)
-    raw_id_fields = ("paper", "generation")
-    exclude = ("key_points_html",)
-    readonly_fields = ("status", "structured_html", "created_at", "modified_at")
-    show_full_result_count = False
-
-
 @admin.register(Generation)
 class GenerationAdmin(admin.ModelAdmin):
     list_display = ("summary", "kind", "backend", "model", "created_at")
     list_filter = ("kind", "backend")
     raw_id_fields = ("summary",)
     show_full_result_count = False
-
-
-class DigestEntryInline(admin.TabularInline):
-    model = DigestEntry
-    extra = 0
-    raw_id_fields = ("paper",)
-
-
-@admin.register(Digest)
-class DigestAdmin(admin.ModelAdmin):
-    list_display = ("date", "topic", "title", "status")
-    list_filter = ("status", "topic")
-    date_hierarchy = "date"
-    inlines = [DigestEntryInline]
-    readonly_fields = ("status", "published_at")
 
 
 class RecordErrorInline(admin.TabularInline):

@@ -5,6 +5,7 @@ PostgreSQL is the production database; everything here also works on SQLite
 """
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import Count, OuterRef, Prefetch, Q, Subquery
@@ -185,6 +186,15 @@ class Summary(models.Model):
     key_points_html = models.TextField(blank=True)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT, db_index=True)
     published_at = models.DateTimeField(null=True, blank=True)
+    publish_at = models.DateTimeField(
+        null=True, blank=True, db_index=True, help_text="When approved, go live at this time (scheduled publishing)."
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="assigned_summaries",
+        help_text="The reviewer this entry waits for.",
+    )
+    # Bumped on every save: a form that started from an older revision is stale.
+    revision = models.PositiveIntegerField(default=0, editable=False)
     generation = models.ForeignKey(
         "Generation", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
         help_text="The machine or source text this entry started from.",
@@ -201,10 +211,14 @@ class Summary(models.Model):
         return self.headline_zh or self.title_zh or self.paper.title
 
     def save(self, *args, **kwargs):
-        # Key points are Markdown ("**CheXagent** is …"): render once, sanitized, on every save.
-        self.key_points_html = key_points_html(self.key_points or [])
-        if kwargs.get("update_fields") is not None and "key_points" in kwargs["update_fields"]:
-            kwargs["update_fields"] = {*kwargs["update_fields"], "key_points_html"}
+        update_fields = kwargs.get("update_fields")
+        if update_fields is None or set(update_fields) & set(self.TEXT_FIELDS):
+            # Key points are Markdown ("**CheXagent** is …"): render once, sanitized.
+            self.key_points_html = key_points_html(self.key_points or [])
+            # A text change makes forms opened before it stale; a state change does not.
+            self.revision += 1
+            if update_fields is not None:
+                kwargs["update_fields"] = {*update_fields, "key_points_html", "revision", "modified_at"}
         super().save(*args, **kwargs)
 
     def text_values(self) -> dict:
@@ -231,6 +245,12 @@ class Generation(models.Model):
     source = models.TextField(blank=True, help_text="File or URL the text came from.")
     output = models.JSONField(default=dict, help_text="The text fields as produced.")
     raw_output = models.TextField(blank=True)
+    # What was asked (hash of paper version + prompt version + model): never pay twice for it.
+    input_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    tokens_in = models.PositiveIntegerField(null=True, blank=True)
+    tokens_out = models.PositiveIntegerField(null=True, blank=True)
+    latency_ms = models.PositiveIntegerField(null=True, blank=True)
+    cost_usd = models.DecimalField(max_digits=10, decimal_places=6, null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -266,6 +286,9 @@ class Digest(models.Model):
     source = models.TextField(blank=True)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT, db_index=True)
     published_at = models.DateTimeField(null=True, blank=True)
+    publish_at = models.DateTimeField(
+        null=True, blank=True, db_index=True, help_text="When approved, go live at this time (scheduled publishing)."
+    )
     papers = models.ManyToManyField(Paper, through="DigestEntry", related_name="digests")
     created_at = models.DateTimeField(auto_now_add=True)
     modified_at = models.DateTimeField(auto_now=True)

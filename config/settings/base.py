@@ -25,6 +25,7 @@ INSTALLED_APPS = [
     "taggit",
     "django_filters",
     "papers",
+    "simple_history",
     "editorial",
 ]
 
@@ -38,6 +39,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "simple_history.middleware.HistoryRequestMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"

@@ -29,6 +29,7 @@ from papers import caching, importers, search
 from papers.importers.records import DigestRef, ParseFailure, PaperRecord, TopicRecord
 from papers.importers.sources import InputError, InputFile, expand
 from papers.services import bulk
+from papers.services.summaries import machine_updates
 from papers.models import (
     Authorship, Digest, DigestEntry, Generation, ImportBatch, Paper, RecordError, Status, Summary, Topic,
 )
@@ -350,14 +351,7 @@ def _summary_upsert(ctx: _Context, paper_id: int, record: PaperRecord) -> bool:
         return True
 
     base = summary.generation.output if summary.generation_id else {}
-    updates: dict[str, object] = {}
-    for name, value in given.items():
-        current = getattr(summary, name)
-        if current == value:
-            continue
-        edited_by_person = base.get(name, current if current else None) != current
-        if not edited_by_person:
-            updates[name] = value
+    updates, _kept = machine_updates(summary, base, given)
     # The source's own text: what an export says the machine wrote, else what the source says.
     source_text = incoming.machine if incoming.machine is not None else given
     changed = bool(updates)

@@ -1,0 +1,31 @@
+"""What the desk needs to see first: counts per state, my queue, the oldest waiting, today's digest."""
+from __future__ import annotations
+
+from django.db.models import Count
+from django.utils import timezone
+
+from editorial.workflow import digest_blockers
+from papers.models import Digest, Status, Summary
+
+WAITING = [Status.IN_REVIEW, Status.CHANGES_REQUESTED, Status.APPROVED]
+
+
+def dashboard(user) -> dict:
+    counts = dict(Summary.objects.values_list("status").annotate(n=Count("id")).order_by())
+    mine = Summary.objects.select_related("paper").order_by("modified_at")
+    if user.has_perm("editorial.review_entry"):  # reviewers: what is assigned to them to decide
+        mine = mine.filter(assignee=user, status__in=[Status.IN_REVIEW, Status.APPROVED])
+    else:  # editors: what was sent back, then drafts
+        mine = mine.filter(status__in=[Status.CHANGES_REQUESTED, Status.DRAFT]).order_by("-status", "modified_at")
+    today = timezone.localdate()
+    digest = (
+        Digest.objects.filter(date__lte=today).exclude(status=Status.PUBLISHED).select_related("topic").order_by("-date").first()
+        or Digest.objects.filter(date=today).select_related("topic").first()
+    )
+    return {
+        "counts": [(s.label, s.value, counts.get(s.value, 0)) for s in Status],
+        "mine": list(mine[:10]),
+        "oldest": list(Summary.objects.filter(status__in=WAITING).select_related("paper").order_by("modified_at")[:5]),
+        "digest": digest,
+        "blockers": digest_blockers(digest)[:10] if digest else [],
+    }

@@ -1,0 +1,79 @@
+"""The entry form of the desk: lists as lines, and a guard against stale saves."""
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from editorial.diffs import as_text, inline_diff
+from papers.models import Summary
+
+EDITABLE = (
+    "headline_zh", "title_zh", "abstract_zh", "tldr", "key_points", "background", "prior_work", "method",
+    "results", "method_details", "conclusion", "affiliation", "keywords",
+)
+LIST_FIELDS = {"key_points": "\n", "keywords": "、"}
+
+
+class LinesField(forms.CharField):
+    """A JSON list edited as text: one item per line (key points) or separated (keywords)."""
+
+    def __init__(self, *args, separator: str = "\n", **kwargs):
+        self.separator = separator
+        kwargs.setdefault("widget", forms.Textarea(attrs={"rows": 4}))
+        super().__init__(*args, **kwargs)
+
+    def prepare_value(self, value):
+        if isinstance(value, (list, tuple)):
+            return self.separator.join(value)
+        return value
+
+    def to_python(self, value):
+        text = super().to_python(value) or ""
+        if self.separator == "\n":
+            items = text.splitlines()
+        else:
+            items = text.replace("，", "、").replace(",", "、").split("、")
+        return [item.strip() for item in items if item.strip()]
+
+
+class SummaryForm(forms.ModelForm):
+    revision_seen = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    key_points = LinesField(required=False, label=_("key points"), help_text=_("One per line; Markdown allowed."))
+    keywords = LinesField(required=False, separator="、", label=_("keywords"), widget=forms.TextInput(attrs={"size": 80}))
+
+    class Meta:
+        model = Summary
+        fields = (*EDITABLE, "summary_language", "assignee", "publish_at")
+        widgets = {
+            name: forms.Textarea(attrs={"rows": 2 if name in ("headline_zh", "title_zh", "tldr", "affiliation") else 5})
+            for name in EDITABLE if name not in LIST_FIELDS
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["revision_seen"].initial = self.instance.revision
+
+    def clean(self):
+        cleaned = super().clean()
+        seen = cleaned.get("revision_seen")
+        if self.instance.pk and seen is not None and seen != self.instance.revision:
+            self.stale_changes = changes_since(self.instance, seen)
+            raise forms.ValidationError(
+                _("Someone saved this entry while you were editing it (revision %(seen)s → %(now)s). "
+                  "Nothing of yours was saved: compare the changes below, then reapply yours."),
+                code="stale", params={"seen": seen, "now": self.instance.revision},
+            )
+        return cleaned
+
+
+def changes_since(summary: Summary, revision: int) -> list[dict]:
+    """Text fields changed since ``revision``, with a diff of each (from the entry's history)."""
+    then = summary.history.filter(revision=revision).order_by("-history_date").first()
+    changes = []
+    for name in EDITABLE:
+        before = getattr(then, name) if then else ""
+        after = getattr(summary, name)
+        if as_text(before) != as_text(after):
+            changes.append({"field": Summary._meta.get_field(name).verbose_name, "diff": inline_diff(before, after)})
+    return changes

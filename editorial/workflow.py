@@ -1,0 +1,144 @@
+"""The editorial workflow: the only code that changes an entry's or digest's state.
+
+An explicit transition table rather than a state-machine library: the whole
+workflow fits on one screen, permission checks and audit entries stay in one
+function, and django-fsm — the usual library — is archived by its authors.
+
+    draft ─submit→ in review ─approve→ approved ─publish→ published ─unpublish→ unpublished
+      ↑               │                   │                                         │
+      └─(edit)── changes requested ←──────┘ (request changes)          submit again ┘
+
+Each transition checks the user's permission, checks the current state, writes
+the new state, records an AuditEntry (who, when, from, to, comment) and sends
+``editorial.signals.state_changed`` once the transaction commits.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils import timezone
+
+from editorial.models import AuditEntry
+from editorial.signals import state_changed
+from papers.models import Digest, Status, Summary
+
+S = Status
+
+
+@dataclass(frozen=True)
+class Transition:
+    name: str
+    label: str
+    sources: frozenset
+    target: str
+    permission: str
+
+
+TRANSITIONS = {
+    t.name: t
+    for t in (
+        Transition("submit", "Submit for review", frozenset({S.DRAFT, S.CHANGES_REQUESTED, S.UNPUBLISHED}), S.IN_REVIEW,
+                   "editorial.submit_entry"),
+        Transition("approve", "Approve", frozenset({S.IN_REVIEW}), S.APPROVED, "editorial.review_entry"),
+        Transition("request_changes", "Request changes", frozenset({S.IN_REVIEW, S.APPROVED}), S.CHANGES_REQUESTED,
+                   "editorial.review_entry"),
+        Transition("publish", "Publish", frozenset({S.APPROVED}), S.PUBLISHED, "editorial.publish_entry"),
+        Transition("unpublish", "Unpublish", frozenset({S.PUBLISHED}), S.UNPUBLISHED, "editorial.publish_entry"),
+    )
+}
+
+
+class TransitionError(Exception):
+    """The transition is not possible from the current state (or is blocked)."""
+
+
+class DigestBlocked(TransitionError):
+    def __init__(self, blockers: list[Summary]):
+        self.blockers = blockers
+        listed = "; ".join(f"{s.paper.arxiv_id} ({s.get_status_display()})" for s in blockers)
+        super().__init__(f"{len(blockers)} entries are not approved: {listed}")
+
+
+def available(obj, user) -> list[Transition]:
+    """Transitions this user may make on this object now (for buttons; the server checks again)."""
+    return [t for t in TRANSITIONS.values() if obj.status in t.sources and user.has_perm(t.permission)]
+
+
+def transition(obj: Summary | Digest, name: str, *, user, comment: str = "", leave_out: bool = False) -> AuditEntry:
+    """Move ``obj`` through transition ``name`` as ``user`` (None for the scheduler)."""
+    try:
+        spec = TRANSITIONS[name]
+    except KeyError:
+        raise TransitionError(f"unknown transition “{name}”") from None
+    if user is not None and not user.has_perm(spec.permission):
+        raise PermissionDenied(f"you may not {spec.label.lower()}")
+    with transaction.atomic():
+        locked = type(obj).objects.select_for_update().get(pk=obj.pk)
+        if locked.status not in spec.sources:
+            raise TransitionError(
+                f"cannot {spec.label.lower()} from “{locked.get_status_display()}”"
+            )
+        if isinstance(locked, Digest) and spec.name == "publish":
+            _publish_entries(locked, user=user, comment=comment, leave_out=leave_out)
+        entry = _write(locked, spec, user=user, comment=comment)
+    obj.status, obj.published_at = locked.status, locked.published_at
+    return entry
+
+
+def _write(obj, spec: Transition, *, user, comment: str) -> AuditEntry:
+    from_state = obj.status
+    fields = {"status": spec.target, "modified_at": timezone.now()}
+    if spec.target == S.PUBLISHED:
+        fields.update(published_at=timezone.now(), publish_at=None)
+    for key, value in fields.items():
+        setattr(obj, key, value)
+    obj._change_reason = f"{spec.name}: {comment}" if comment else spec.name  # shown in the history
+    obj.save(update_fields=list(fields))  # a save, so history, search and page cache follow
+    entry = AuditEntry.objects.create(
+        summary=obj if isinstance(obj, Summary) else None,
+        digest=obj if isinstance(obj, Digest) else None,
+        action=spec.name, from_state=from_state, to_state=spec.target, user=user, comment=comment,
+    )
+    transaction.on_commit(
+        lambda: state_changed.send(
+            sender=type(obj), instance=obj, action=spec.name, from_state=from_state, to_state=spec.target,
+            user=user, comment=comment,
+        )
+    )
+    return entry
+
+
+def digest_blockers(digest: Digest) -> list[Summary]:
+    """Entries of the digest that are neither approved nor published."""
+    return list(
+        Summary.objects.filter(paper__digest_entries__digest=digest)
+        .exclude(status__in=[S.APPROVED, S.PUBLISHED])
+        .select_related("paper")
+        .order_by("paper__digest_entries__position")
+    )
+
+
+def _publish_entries(digest: Digest, *, user, comment: str, leave_out: bool) -> None:
+    """A digest goes live with its approved entries; others block it unless left out."""
+    blockers = digest_blockers(digest)
+    if blockers and not leave_out:
+        raise DigestBlocked(blockers)
+    approved = Summary.objects.select_for_update().filter(paper__digest_entries__digest=digest, status=S.APPROVED)
+    note = f"published with digest {digest}" + (f": {comment}" if comment else "")
+    for summary in approved:
+        _write(summary, TRANSITIONS["publish"], user=user, comment=note)
+
+
+def publish_due(now=None) -> list[AuditEntry]:
+    """Publish every approved entry and digest whose publish time has come (Celery beat)."""
+    now = now or timezone.now()
+    done = []
+    for model in (Summary, Digest):
+        for obj in model.objects.filter(status=S.APPROVED, publish_at__lte=now):
+            try:
+                done.append(transition(obj, "publish", user=None, comment="scheduled", leave_out=True))
+            except TransitionError:
+                continue  # changed state meanwhile; the next run sees it
+    return done
