@@ -52,18 +52,25 @@ class SummaryForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if self.instance.pk:
-            self.fields["revision_seen"].initial = self.instance.revision
+            self.fields["revision_seen"].initial = self._stored_revision()
+
+    def _stored_revision(self) -> int:
+        # The stored row, not self.instance: a revert form's instance is an old copy.
+        return Summary.objects.filter(pk=self.instance.pk).values_list("revision", flat=True).first() or 0
 
     def clean(self):
         cleaned = super().clean()
         seen = cleaned.get("revision_seen")
-        if self.instance.pk and seen is not None and seen != self.instance.revision:
-            self.stale_changes = changes_since(self.instance, seen)
-            raise forms.ValidationError(
-                _("Someone saved this entry while you were editing it (revision %(seen)s → %(now)s). "
-                  "Nothing of yours was saved: compare the changes below, then reapply yours."),
-                code="stale", params={"seen": seen, "now": self.instance.revision},
-            )
+        if self.instance.pk and seen is not None:
+            stored = self._stored_revision()
+            if seen != stored:
+                current = Summary.objects.get(pk=self.instance.pk)
+                self.stale_changes = changes_since(current, seen)
+                raise forms.ValidationError(
+                    _("Someone saved this entry while you were editing it (revision %(seen)s → %(now)s). "
+                      "Nothing of yours was saved: compare the changes below, then reapply yours."),
+                    code="stale", params={"seen": seen, "now": stored},
+                )
         return cleaned
 
 

@@ -216,7 +216,9 @@ class Summary(models.Model):
             # Key points are Markdown ("**CheXagent** is …"): render once, sanitized.
             self.key_points_html = key_points_html(self.key_points or [])
             # A text change makes forms opened before it stale; a state change does not.
-            self.revision += 1
+            # Counted from the stored row, so a revert (saved from an old copy) still moves forward.
+            stored = Summary.objects.filter(pk=self.pk).values_list("revision", flat=True).first() if self.pk else None
+            self.revision = (stored if stored is not None else self.revision) + 1
             if update_fields is not None:
                 kwargs["update_fields"] = {*update_fields, "key_points_html", "revision", "modified_at"}
         super().save(*args, **kwargs)

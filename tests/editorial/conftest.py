@@ -1,0 +1,29 @@
+import pytest
+from django.contrib.auth.models import Group, User
+
+from papers.models import Digest, Summary
+from papers.services.ingest import import_sources
+
+
+@pytest.fixture
+def users(db):
+    def make(name, group=None, superuser=False):
+        user = User.objects.create_user(name, password="pw", is_staff=True, is_superuser=superuser)
+        if group:
+            user.groups.add(Group.objects.get(name=group))
+        return user
+
+    return {"editor": make("editor", "Editor"), "reviewer": make("reviewer", "Reviewer"),
+            "admin": make("boss", superuser=True)}
+
+
+@pytest.fixture
+def desk(seed_digest):
+    """The seed digest of 2024-02-29 as drafts."""
+    import_sources([str(seed_digest)])
+    return Digest.objects.get(date="2024-02-29")
+
+
+@pytest.fixture
+def entry(desk):
+    return Summary.objects.get(paper__arxiv_id="2402.19474")

@@ -1,0 +1,155 @@
+"""Editing entries: side by side, history, stale forms, machine text meeting edits, query counts."""
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from papers.models import Generation, Paper, Summary
+from papers.services.generation import summary_generate
+from papers.services.ingest import import_sources
+
+pytestmark = pytest.mark.django_db
+
+
+def form_data(summary: Summary, **changes) -> dict:
+    data = {name: getattr(summary, name) for name in Summary.TEXT_FIELDS}
+    data["key_points"] = "\n".join(summary.key_points)
+    data["keywords"] = "、".join(summary.keywords)
+    data.update(summary_language=summary.summary_language or "zh", assignee="", publish_at="", revision_seen=summary.revision)
+    data.update(changes)
+    return data
+
+
+def change_url(summary):
+    return reverse("admin:papers_summary_change", args=[summary.pk])
+
+
+def test_change_page_shows_source_machine_text_and_diff(client, users, entry):
+    entry.headline_zh = "全知计划V2：开放世界的通用关系理解"
+    entry.save()
+    client.force_login(users["editor"])
+    body = client.get(change_url(entry)).content.decode()
+    assert "The All-Seeing Project V2: Towards General Relation Comprehension" in body  # English source
+    assert "《全知计划V2》：旨在攻克开放世界" in body  # the machine (source) text, read-only
+    assert "<del>" in body and "Restore machine text" in body  # a per-field diff and the restore button
+    assert 'class="edited"' in body
+
+
+def test_every_save_is_a_revision_with_who_and_a_compare_view(client, users, entry):
+    client.force_login(users["editor"])
+    response = client.post(change_url(entry), form_data(entry, title_zh="全知计划 V2：迈向开放世界的通用关系理解"))
+    assert response.status_code == 302, response.content.decode()[:2000]
+    entry.refresh_from_db()
+    latest, previous = entry.history.all()[:2]
+    assert latest.history_user.username == "editor" and latest.title_zh.startswith("全知计划 V2")
+    history = client.get(reverse("admin:papers_summary_history", args=[entry.pk])).content.decode()
+    assert "editor" in history and "Compare" in history
+    compare = client.get(reverse("admin:papers_summary_compare", args=[entry.pk]), {"a": previous.pk, "b": latest.pk})
+    assert "<ins>全知计划 V2：迈向开放世界的通用关系理解</ins>" in compare.content.decode()
+
+
+def test_revert_to_an_earlier_revision(client, users, entry):
+    client.force_login(users["admin"])
+    original = entry.headline_zh
+    client.post(change_url(entry), form_data(entry, headline_zh="改过的标题"))
+    first = entry.history.order_by("history_date").first()
+    url = reverse("admin:papers_summary_simple_history", args=[entry.pk, first.pk])
+    entry.refresh_from_db()
+    response = client.post(url, form_data(entry, headline_zh=first.headline_zh, revision_seen=entry.revision))
+    assert response.status_code == 302
+    entry.refresh_from_db()
+    assert entry.headline_zh == original
+
+
+def test_second_save_of_a_stale_form_is_refused_with_a_diff(client, users, entry):
+    stale = form_data(entry)  # both editors open the entry at the same revision
+    client.force_login(users["editor"])
+    assert client.post(change_url(entry), form_data(entry, headline_zh="甲编辑的标题")).status_code == 302
+    client.force_login(users["reviewer"])
+    response = client.post(change_url(entry), {**stale, "headline_zh": "乙编辑的标题"})
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "Someone saved this entry while you were editing it" in body
+    assert "<ins>" in body and "甲编辑" in body.split("Changed meanwhile")[1][:3000]
+    entry.refresh_from_db()
+    assert entry.headline_zh == "甲编辑的标题"  # never a silent overwrite
+
+
+def test_resummarize_keeps_edited_fields_and_updates_untouched_ones(entry):
+    paper = entry.paper
+    entry.tldr = "编辑写的一句话总结"
+    entry.save()
+    generation = summary_generate(paper=paper, backend_name="offline")
+    entry.refresh_from_db()
+    assert entry.tldr == "编辑写的一句话总结"  # kept: an editor wrote it
+    assert generation.output["tldr"] and generation.output["tldr"] != entry.tldr  # offered beside it
+    assert entry.key_points == generation.output["key_points"] and len(entry.key_points) == 3  # untouched: updated
+    assert entry.headline_zh.startswith("《全知计划V2》")  # the imported machine text stays
+    assert summary_generate(paper=paper, backend_name="offline") is None  # never pay twice
+    assert Generation.objects.filter(summary=entry, kind="backend").count() == 1
+
+
+def test_resummarize_action_queues_and_runs(client, users, entry):
+    client.force_login(users["editor"])
+    client.post(reverse("admin:papers_summary_changelist"),
+                {"action": "resummarize", "_selected_action": [entry.pk]})
+    # Eager Celery in tests: the queued task ran on commit.
+    assert Generation.objects.filter(summary=entry, kind="backend").count() in (0, 1)
+
+
+def test_assign_reviewer_action(client, users, desk):
+    ids = list(Summary.objects.values_list("pk", flat=True)[:2])
+    client.force_login(users["reviewer"])
+    url = reverse("admin:papers_summary_changelist")
+    page = client.post(url, {"action": "assign_reviewer", "_selected_action": ids})
+    assert "Assign a reviewer" in page.content.decode() or "Reviewer" in page.content.decode()
+    client.post(url, {"action": "assign_reviewer", "_selected_action": ids, "assignee": users["reviewer"].pk})
+    assert set(Summary.objects.filter(pk__in=ids).values_list("assignee__username", flat=True)) == {"reviewer"}
+
+
+def test_changelist_filters_and_search(client, users, desk):
+    client.force_login(users["editor"])
+    url = reverse("admin:papers_summary_changelist")
+    for params in ({"status__exact": "draft"}, {"digest_date": "2024-02-29"}, {"generation__backend": "digest-md"},
+                   {"q": "2402.19474"}, {"q": "关系理解"}, {"q": "All-Seeing"}):
+        response = client.get(url, params)
+        assert response.status_code == 200, params
+    assert "2402.19474" in client.get(url, {"q": "2402.19474"}).content.decode()
+
+
+@pytest.mark.parametrize("name", ["papers_summary_changelist", "papers_digest_changelist", "index"])
+def test_admin_query_count_does_not_grow_with_rows(client, users, seed_digest, seed_hexo, name):
+    client.force_login(users["admin"])
+    url = reverse(f"admin:{name}")
+    import_sources([str(seed_hexo)])
+    with CaptureQueriesContext(connection) as few:
+        assert client.get(url).status_code == 200
+    import_sources([str(seed_digest)])
+    with CaptureQueriesContext(connection) as many:
+        assert client.get(url).status_code == 200
+    assert len(many) <= len(few) + 2, [q["sql"][:100] for q in many.captured_queries]
+    assert Paper.objects.count() == 42
+
+
+def test_dashboard_shows_counts_queue_and_blockers(client, users, desk):
+    client.force_login(users["editor"])
+    body = client.get(reverse("admin:index")).content.decode()
+    assert "Entries by state" in body and "Waiting for me" in body and "Still blocking it" in body
+    assert "2402.19474" in body
+
+
+def test_digest_blocked_page_lists_entries_and_offers_leave_out(client, users, desk):
+    from papers.models import Status
+
+    desk.__class__.objects.filter(pk=desk.pk).update(status=Status.APPROVED)
+    client.force_login(users["reviewer"])
+    url = reverse("admin:papers_digest_transition", args=[desk.pk, "publish"])
+    response = client.post(url)
+    assert response.status_code == 409
+    body = response.content.decode()
+    assert "28 entries are not approved" in body and "Publish, leaving out 28 unapproved entries" in body
+    assert client.post(url, {"leave_out": "1", "comment": "empty day"}).status_code == 302
+    desk.refresh_from_db()
+    assert desk.status == Status.PUBLISHED

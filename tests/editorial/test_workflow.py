@@ -1,0 +1,91 @@
+"""The workflow on PostgreSQL: transitions, audit, signals, digests, scheduling."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.core.exceptions import PermissionDenied
+from django.utils import timezone
+
+from editorial import workflow
+from editorial.models import AuditEntry
+from editorial.signals import state_changed
+from papers.models import Status, Summary
+
+pytestmark = pytest.mark.django_db
+
+
+def test_full_cycle_is_audited_and_signalled(users, entry, django_capture_on_commit_callbacks):
+    seen = []
+    state_changed.connect(lambda **kw: seen.append((kw["action"], kw["to_state"])), weak=False, dispatch_uid="t")
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            workflow.transition(entry, "submit", user=users["editor"], comment="ready")
+            workflow.transition(entry, "request_changes", user=users["reviewer"], comment="headline too long")
+            workflow.transition(entry, "submit", user=users["editor"])
+            workflow.transition(entry, "approve", user=users["reviewer"])
+            workflow.transition(entry, "publish", user=users["reviewer"])
+            workflow.transition(entry, "unpublish", user=users["reviewer"], comment="withdrawn")
+    finally:
+        state_changed.disconnect(dispatch_uid="t")
+    entry.refresh_from_db()
+    assert entry.status == Status.UNPUBLISHED
+    log = list(AuditEntry.objects.filter(summary=entry).order_by("id").values_list("action", "from_state", "to_state", "user__username", "comment"))
+    assert log[0] == ("submit", "draft", "in_review", "editor", "ready")
+    assert log[1] == ("request_changes", "in_review", "changes_requested", "reviewer", "headline too long")
+    assert [row[0] for row in log] == ["submit", "request_changes", "submit", "approve", "publish", "unpublish"]
+    assert seen == [(row[0], row[2]) for row in log]
+
+
+def test_transition_from_the_wrong_state_is_refused(users, entry):
+    with pytest.raises(workflow.TransitionError):
+        workflow.transition(entry, "publish", user=users["reviewer"])
+    entry.refresh_from_db()
+    assert entry.status == Status.DRAFT and not AuditEntry.objects.exists()
+
+
+def test_editor_may_not_approve(users, entry):
+    workflow.transition(entry, "submit", user=users["editor"])
+    with pytest.raises(PermissionDenied):
+        workflow.transition(entry, "approve", user=users["editor"])
+
+
+def test_digest_publish_is_blocked_by_unapproved_entries(users, desk):
+    entries = list(Summary.objects.filter(paper__digest_entries__digest=desk))
+    for summary in entries[:2]:
+        workflow.transition(summary, "submit", user=users["editor"])
+        workflow.transition(summary, "approve", user=users["reviewer"])
+    workflow.transition(desk, "submit", user=users["editor"])
+    workflow.transition(desk, "approve", user=users["reviewer"])
+    with pytest.raises(workflow.DigestBlocked) as blocked:
+        workflow.transition(desk, "publish", user=users["reviewer"])
+    assert len(blocked.value.blockers) == 26 and "2402.19464" in str(blocked.value)
+    desk.refresh_from_db()
+    assert desk.status == Status.APPROVED
+
+    workflow.transition(desk, "publish", user=users["reviewer"], leave_out=True, comment="two are enough today")
+    desk.refresh_from_db()
+    assert desk.status == Status.PUBLISHED
+    assert Summary.objects.filter(status=Status.PUBLISHED).count() == 2
+    assert AuditEntry.objects.filter(action="publish", summary__isnull=False).count() == 2
+
+
+def test_scheduled_publishing(users, entry):
+    workflow.transition(entry, "submit", user=users["editor"])
+    workflow.transition(entry, "approve", user=users["reviewer"])
+    entry.publish_at = timezone.now() + dt.timedelta(hours=1)
+    entry.save(update_fields=["publish_at"])
+    assert workflow.publish_due() == []
+    done = workflow.publish_due(now=timezone.now() + dt.timedelta(hours=2))
+    entry.refresh_from_db()
+    assert len(done) == 1 and entry.status == Status.PUBLISHED and entry.publish_at is None
+    assert done[0].user is None and done[0].comment == "scheduled"
+
+
+def test_scheduled_publishing_task_runs(users, entry):
+    from editorial.tasks import publish_scheduled
+
+    workflow.transition(entry, "submit", user=users["editor"])
+    workflow.transition(entry, "approve", user=users["reviewer"])
+    Summary.objects.filter(pk=entry.pk).update(publish_at=timezone.now() - dt.timedelta(minutes=1))
+    assert publish_scheduled.delay().get() == 1
