@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 
-.PHONY: demo test install install-dev system-deps bench
+.PHONY: demo run test install install-dev system-deps bench local-model
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,11 @@ demo: install
 system-deps:
 	@command -v chromium >/dev/null 2>&1 && fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || \
 	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; }
+
+## run: web, worker and beat together on one machine (needs REDIS_URL; see README "The pipeline").
+run: install
+	$(BIN)/python manage.py migrate
+	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/honcho start
 
 ## test: the whole suite, on the real PostgreSQL and Redis at 127.0.0.1.
 test: install-dev system-deps

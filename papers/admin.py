@@ -62,6 +62,7 @@ class RecordErrorInline(admin.TabularInline):
 
 @admin.register(ImportBatch)
 class ImportBatchAdmin(admin.ModelAdmin):
+    change_form_template = "admin/papers/importbatch/change_form.html"  # refreshes itself while running
     list_display = ("id", "source", "format", "state", "started_at", "processed", "created", "updated", "unchanged", "failed")
     list_filter = ("state", "format")
     readonly_fields = [f.name for f in ImportBatch._meta.fields]

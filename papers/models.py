@@ -193,7 +193,15 @@ class Summary(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="assigned_summaries",
         help_text="The reviewer this entry waits for.",
     )
-    # Bumped on every save: a form that started from an older revision is stale.
+    class MachineState(models.TextChoices):
+        OK = "ok", _("Machine text looks plausible")
+        NEEDS_TRANSLATION = "needs_translation", _("Needs translation")
+        FLAGGED = "flagged", _("Flagged: check the machine text")
+        FAILED = "failed", _("Machine summary failed")
+
+    machine_state = models.CharField(max_length=20, choices=MachineState.choices, blank=True, db_index=True)
+    machine_note = models.TextField(blank=True, help_text="Why the machine text was flagged or failed.")
+    # Bumped on every text save: a form that started from an older revision is stale.
     revision = models.PositiveIntegerField(default=0, editable=False)
     generation = models.ForeignKey(
         "Generation", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
@@ -249,6 +257,7 @@ class Generation(models.Model):
     raw_output = models.TextField(blank=True)
     # What was asked (hash of paper version + prompt version + model): never pay twice for it.
     input_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    error = models.TextField(blank=True, help_text="Why this call produced no usable text.")
     tokens_in = models.PositiveIntegerField(null=True, blank=True)
     tokens_out = models.PositiveIntegerField(null=True, blank=True)
     latency_ms = models.PositiveIntegerField(null=True, blank=True)

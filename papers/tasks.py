@@ -1,15 +1,52 @@
-"""Celery tasks for papers: thin, they load ids and call services."""
+"""Celery tasks for papers: thin — they take ids, call one service, and own retries."""
+from __future__ import annotations
+
+import random
+
 from celery import shared_task
+from django.conf import settings
 
 from papers.models import Paper
-from papers.services.generation import summary_generate
+from papers.services.generation import summary_generate, summary_mark_failed
+from papers.summarizers import get_backend
+from papers.summarizers.errors import TransientError
 
 
-@shared_task(name="papers.summarize_paper", acks_late=True, reject_on_worker_lost=True)
-def summarize_paper(paper_id: int, force: bool = False) -> int | None:
-    """Idempotent: the same input is not summarized twice unless forced."""
+def backoff(retries: int, *, base: float = 5.0, cap: float = 600.0) -> float:
+    """Exponential backoff with full jitter: spread retries so workers do not stampede."""
+    return random.uniform(0, min(cap, base * 2**retries))
+
+
+@shared_task(bind=True, name="papers.summarize_paper", acks_late=True, reject_on_worker_lost=True,
+             max_retries=settings.SUMMARIZER_MAX_RETRIES)
+def summarize_paper(self, paper_id: int, force: bool = False) -> int | None:
+    """Idempotent: the same paper version, prompt and model is never summarized twice unless forced."""
     paper = Paper.objects.filter(pk=paper_id).first()
     if paper is None:
         return None
-    generation = summary_generate(paper=paper, force=force)
+    try:
+        generation = summary_generate(paper=paper, force=force)
+    except TransientError as exc:
+        if self.request.retries >= self.max_retries:
+            backend = get_backend()
+            summary_mark_failed(paper=paper, backend=backend, input_hash=backend.input_hash(paper),
+                                reason=f"gave up after {self.request.retries + 1} tries: {exc}")
+            return None
+        raise self.retry(exc=exc, countdown=exc.retry_after or backoff(self.request.retries))
     return generation.pk if generation else None
+
+
+@shared_task(name="papers.fetch_arxiv", acks_late=True, reject_on_worker_lost=True)
+def fetch_arxiv(query_name: str = "default") -> int:
+    """Fetch new papers for one configured query; returns the ImportBatch id."""
+    from papers.services.fetching import arxiv_fetch
+
+    return arxiv_fetch(query_name=query_name).pk
+
+
+@shared_task(name="papers.import_sources", acks_late=True, reject_on_worker_lost=True)
+def import_sources_task(targets: list[str], options: dict, fmt: str | None = None) -> int:
+    """``import_papers --async``: the same import, on a worker."""
+    from papers.services.ingest import IngestOptions, import_sources
+
+    return import_sources(targets, format=fmt, options=IngestOptions(**options), started_by="async").pk

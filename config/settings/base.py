@@ -26,6 +26,7 @@ INSTALLED_APPS = [
     "django_filters",
     "papers",
     "simple_history",
+    "django_celery_beat",
     "editorial",
 ]
 
@@ -98,6 +99,7 @@ TAGGIT_CASE_INSENSITIVE = True
 
 # --- Redis and Celery -------------------------------------------------------
 # REDIS_URL is optional: without it tasks run eagerly in the calling process.
+# The reliability choices are explained in the README ("The pipeline").
 REDIS_URL = env("REDIS_URL", default="")
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = REDIS_URL or None
@@ -107,10 +109,23 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_BEAT_SCHEDULE = {
-    # Approved entries and digests with a publish time go live within a minute of it.
-    "publish-scheduled": {"task": "editorial.publish_scheduled", "schedule": 60.0},
+CELERY_RESULT_EXPIRES = 60 * 60 * 24
+# Our tasks are idempotent, so a task whose worker died is delivered again.
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=15 * 60)
+CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=14 * 60)
+# Redis redelivers an unacknowledged task after this; longer than any task may run.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=60 * 60)}
+CELERY_TASK_DEFAULT_QUEUE = "default"
+CELERY_TASK_ROUTES = {
+    "papers.fetch_arxiv": {"queue": "fetch"},
+    "papers.import_sources": {"queue": "fetch"},
+    "papers.summarize_paper": {"queue": "llm"},
 }
+# Schedules live in the database, editable in the admin (Periodic tasks).
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
@@ -120,11 +135,23 @@ else:
 # Rendered public pages are cached (in Redis when REDIS_URL is set) unless this is off.
 PAGE_CACHE = env.bool("PAGE_CACHE", default=True)
 
-# --- Summarizer backends (issue 5 builds the pipeline on these) ------------
+# --- Summarizer backends ---------------------------------------------------
 SUMMARIZER_BACKEND = env("SUMMARIZER_BACKEND", default="offline")  # "offline" or "openai"
 SUMMARIZER_MODEL = env("SUMMARIZER_MODEL", default="gpt-4o-mini")
+SUMMARIZER_TIMEOUT = env.float("SUMMARIZER_TIMEOUT", default=60.0)  # seconds per call
+SUMMARIZER_RPM = env.int("SUMMARIZER_RPM", default=60)  # requests per minute, across all workers
+SUMMARIZER_MAX_RETRIES = env.int("SUMMARIZER_MAX_RETRIES", default=5)
+# Cost estimate, USD per million tokens (input, output); 0 for local models.
+SUMMARIZER_PRICE_IN = env.float("SUMMARIZER_PRICE_IN", default=0.15)
+SUMMARIZER_PRICE_OUT = env.float("SUMMARIZER_PRICE_OUT", default=0.60)
 OPENAI_BASE_URL = env("OPENAI_BASE_URL", default="https://api.openai.com/v1")
 OPENAI_API_KEY = env("OPENAI_API_KEY", default="")
+
+# --- Fetching from arXiv ----------------------------------------------------
+ARXIV_API_URL = env("ARXIV_API_URL", default="https://export.arxiv.org/api/query")
+ARXIV_DELAY_SECONDS = env.float("ARXIV_DELAY_SECONDS", default=3.0)  # arXiv asks for one request every 3 s
+ARXIV_PAGE_SIZE = env.int("ARXIV_PAGE_SIZE", default=100)
+ARXIV_MAX_RESULTS = env.int("ARXIV_MAX_RESULTS", default=1000)  # per fetch run
 
 # --- Import -----------------------------------------------------------------
 IMPORT_BATCH_SIZE = env.int("IMPORT_BATCH_SIZE", default=2000)

@@ -12,4 +12,4 @@ os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/15")
 from .base import *  # noqa: E402,F401,F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-CELERY_TASK_ALWAYS_EAGER = True  # tests that need a worker start one explicitly
+CELERY_TASK_ALWAYS_EAGER = True  # tests that need a real worker switch it off (tests/pipeline)

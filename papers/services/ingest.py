@@ -30,6 +30,7 @@ from papers.importers.records import DigestRef, ParseFailure, PaperRecord, Topic
 from papers.importers.sources import InputError, InputFile, expand
 from papers.services import bulk
 from papers.services.summaries import machine_updates
+from papers.topics import classify_topic
 from papers.models import (
     Authorship, Digest, DigestEntry, Generation, ImportBatch, Paper, RecordError, Status, Summary, Topic,
 )
@@ -67,6 +68,7 @@ class IngestOptions:
     topic: str | None = None
     dry_run: bool = False
     batch_size: int = 2000
+    auto_topic: bool = False  # classify papers that come without a topic (the arXiv fetch)
 
 
 @dataclass
@@ -93,7 +95,7 @@ def author_slug(name: str) -> str:
 # --- entry point -------------------------------------------------------------
 
 def import_sources(
-    targets: Iterable[str],
+    targets: Iterable[str | InputFile],
     *,
     format: str | None = None,
     options: IngestOptions | None = None,
@@ -101,17 +103,18 @@ def import_sources(
     user_agent: str = "Paperdesk",
     progress: Callable[[str, int], None] | None = None,
 ) -> ImportBatch:
-    """Import every file, folder or URL in ``targets`` as one ImportBatch."""
+    """Import every file, folder, URL (or ready InputFile) in ``targets`` as one ImportBatch."""
     options = options or IngestOptions()
     targets = list(targets)
     batch = ImportBatch.objects.create(
-        source=" ".join(targets), format=format or "", started_by=started_by, dry_run=options.dry_run
+        source=" ".join(t.name if isinstance(t, InputFile) else t for t in targets)[:2000], format=format or "",
+        started_by=started_by, dry_run=options.dry_run,
     )
     ctx = _Context(batch=batch, options=options)
     formats = set()
     for target in targets:
         try:
-            files = list(expand(target, user_agent=user_agent))
+            files = [target] if isinstance(target, InputFile) else list(expand(target, user_agent=user_agent))
         except InputError as exc:
             files, error = [], exc
         else:
@@ -218,6 +221,8 @@ def _upsert(ctx: _Context, records: list[PaperRecord]) -> dict[str, str]:
     new_rows: list[dict] = []
     changed_papers: dict[str, set[str]] = {}
     for record in records:
+        if ctx.options.auto_topic and not record.topic:
+            record.topic = classify_topic(record.title, record.abstract)
         topic = _topic(ctx, ctx.options.topic or record.topic)
         paper = existing.get(record.arxiv_id)
         if paper is None:

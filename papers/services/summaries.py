@@ -19,7 +19,8 @@ def machine_updates(summary: Summary, base: dict, incoming: dict) -> tuple[dict,
         current = getattr(summary, name)
         if current == value:
             continue
-        edited_by_person = base.get(name, current if current else None) != current
+        # With machine text on record, differing from it means a person edited; without, any text does.
+        edited_by_person = base[name] != current if name in base else bool(current)
         if edited_by_person:
             kept.add(name)
         else:

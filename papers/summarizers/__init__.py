@@ -12,7 +12,11 @@ def get_backend(name: str | None = None) -> Summarizer:
         from .offline import OfflineSummarizer
 
         return OfflineSummarizer()
-    raise ValueError(f"unknown summarizer backend “{name}” (known: offline)")
+    if name == "openai":
+        from .openai_compatible import OpenAICompatibleSummarizer
+
+        return OpenAICompatibleSummarizer()
+    raise ValueError(f"unknown summarizer backend “{name}” (known: offline, openai)")
 
 
 __all__ = ["Summarizer", "SummarizerResult", "get_backend"]

@@ -26,6 +26,10 @@ class Command(BaseCommand):
         parser.add_argument("--dry-run", action="store_true", help="parse and check everything, write nothing")
         parser.add_argument("--batch-size", type=int, default=settings.IMPORT_BATCH_SIZE, help="records per transaction")
         parser.add_argument(
+            "--async", dest="run_async", action="store_true",
+            help="queue the import on a Celery worker (fetch queue) instead of running it here",
+        )
+        parser.add_argument(
             "--publish", action="store_true",
             help="mark imported entries and digests published (for archives already reviewed elsewhere)",
         )
@@ -39,6 +43,15 @@ class Command(BaseCommand):
         options = IngestOptions(
             publish=opts["publish"], topic=opts["topic"], dry_run=opts["dry_run"], batch_size=opts["batch_size"]
         )
+        if opts["run_async"]:
+            from papers.tasks import import_sources_task
+
+            targets = [t if t == "-" or "://" in t else str(Path(t).resolve()) for t in opts["targets"]]
+            if "-" in targets:
+                raise CommandError("--async cannot read standard input", returncode=2)
+            result = import_sources_task.delay(targets, options.__dict__, opts["format"])
+            self.stdout.write(f"queued import task {result.id}; follow it in the admin under Import batches")
+            return
         with _Progress(self.stderr, interactive=sys.stderr.isatty()) as progress:
             batch = import_sources(
                 opts["targets"], format=opts["format"], options=options, started_by="command",

@@ -1,0 +1,107 @@
+"""Any OpenAI-compatible chat-completions API: OpenAI, DeepSeek, Qwen, vLLM, Ollama, llama.cpp.
+
+One call writes every field in both languages, asked for with a JSON schema
+(``response_format``) and validated before anything is saved.  Invalid output
+is sent back once with the validation error; still invalid, the entry fails
+with that reason.  The SDK's own retries are off: Celery retries transient
+failures with backoff and jitter, across workers, honouring Retry-After.
+"""
+from __future__ import annotations
+
+import json
+import time
+
+import openai
+from django.conf import settings
+from pydantic import ValidationError
+
+from papers import ratelimit
+
+from . import prompts
+from .base import Summarizer, SummarizerResult
+from .errors import PermanentError, TransientError
+from .output import SummaryOutput, json_schema
+
+
+class OpenAICompatibleSummarizer(Summarizer):
+    name = "openai"
+
+    def __init__(self):
+        self.model = settings.SUMMARIZER_MODEL
+        self.prompt = prompts.load()
+        self.prompt_version = self.prompt.version
+        self.client = openai.OpenAI(
+            base_url=settings.OPENAI_BASE_URL, api_key=settings.OPENAI_API_KEY or "not-needed",
+            timeout=settings.SUMMARIZER_TIMEOUT, max_retries=0,
+        )
+
+    def summarize(self, paper, glossary: str = "") -> SummarizerResult:
+        authors = ", ".join(a.author.name for a in paper.authorships.select_related("author").order_by("position"))
+        messages = [
+            {"role": "system", "content": "You write faithful Chinese summaries of research papers as JSON."},
+            {"role": "user", "content": self.prompt.render(title=paper.title, authors=authors or "-",
+                                                           abstract=paper.abstract, glossary=glossary)},
+        ]
+        usage = [0, 0]
+        start = time.monotonic()
+        raw = self._call(messages, usage)
+        try:
+            output = self._validate(raw)
+        except PermanentError as first_error:
+            messages += [
+                {"role": "assistant", "content": raw},
+                {"role": "user", "content": f"That answer was invalid: {first_error}. "
+                                            "Reply again with one JSON object that matches the schema exactly."},
+            ]
+            raw = self._call(messages, usage)
+            output = self._validate(raw)  # a second invalid answer fails the entry
+        latency = int((time.monotonic() - start) * 1000)
+        cost = (usage[0] * settings.SUMMARIZER_PRICE_IN + usage[1] * settings.SUMMARIZER_PRICE_OUT) / 1_000_000
+        return SummarizerResult(output={**output, "summary_language": "zh"}, raw=raw, tokens_in=usage[0],
+                                tokens_out=usage[1], latency_ms=latency, cost_usd=round(cost, 6))
+
+    def _call(self, messages: list[dict], usage: list[int]) -> str:
+        ratelimit.acquire(f"llm:{self.name}:{self.model}", settings.SUMMARIZER_RPM)
+        try:
+            response = self.client.chat.completions.create(
+                model=self.model, messages=messages, temperature=0.2,
+                response_format={"type": "json_schema",
+                                 "json_schema": {"name": "paper_summary", "schema": json_schema(), "strict": True}},
+            )
+        except openai.RateLimitError as exc:
+            raise TransientError(f"rate limited (429): {exc}", retry_after=_retry_after(exc)) from exc
+        except openai.InternalServerError as exc:
+            raise TransientError(f"server error ({exc.status_code})", retry_after=_retry_after(exc)) from exc
+        except (openai.APITimeoutError, openai.APIConnectionError) as exc:
+            raise TransientError(f"no answer: {exc.__class__.__name__}") from exc
+        except openai.APIStatusError as exc:  # 400, 401, 403, 404, 422 …: asking again will not help
+            raise PermanentError(f"the API refused the request ({exc.status_code}): {exc.message}") from exc
+        if response.usage:
+            usage[0] += response.usage.prompt_tokens or 0
+            usage[1] += response.usage.completion_tokens or 0
+        choice = response.choices[0] if response.choices else None
+        return (choice.message.content or "") if choice else ""
+
+    @staticmethod
+    def _validate(raw: str) -> dict:
+        text = raw.strip()
+        if text.startswith("```"):  # some models fence JSON despite the schema
+            text = text.strip("`").removeprefix("json").strip()
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise PermanentError(f"not JSON ({exc.msg} at column {exc.colno})", raw=raw) from exc
+        try:
+            return SummaryOutput.model_validate(data).model_dump()
+        except ValidationError as exc:
+            details = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'answer'}: {e['msg']}" for e in exc.errors()[:5])
+            raise PermanentError(f"does not match the schema: {details}", raw=raw) from exc
+
+
+def _retry_after(exc) -> float | None:
+    response = getattr(exc, "response", None)
+    value = response.headers.get("retry-after") if response is not None else None
+    try:
+        return float(value) if value else None
+    except ValueError:
+        return None
