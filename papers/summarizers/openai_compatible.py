@@ -64,9 +64,7 @@ class OpenAICompatibleSummarizer(Summarizer):
         ratelimit.acquire(f"llm:{self.name}:{self.model}", settings.SUMMARIZER_RPM)
         try:
             response = self.client.chat.completions.create(
-                model=self.model, messages=messages, temperature=0.2,
-                response_format={"type": "json_schema",
-                                 "json_schema": {"name": "paper_summary", "schema": json_schema(), "strict": True}},
+                model=self.model, messages=messages, temperature=0.2, response_format=response_format(),
             )
         except openai.RateLimitError as exc:
             raise TransientError(f"rate limited (429): {exc}", retry_after=_retry_after(exc)) from exc
@@ -96,6 +94,15 @@ class OpenAICompatibleSummarizer(Summarizer):
         except ValidationError as exc:
             details = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'answer'}: {e['msg']}" for e in exc.errors()[:5])
             raise PermanentError(f"does not match the schema: {details}", raw=raw) from exc
+
+
+def response_format() -> dict:
+    kind = settings.SUMMARIZER_RESPONSE_FORMAT
+    if kind == "json_object_schema":  # llama.cpp's server constrains output with a grammar from the schema
+        return {"type": "json_object", "schema": json_schema(lengths=False)}
+    if kind == "json_object":
+        return {"type": "json_object"}
+    return {"type": "json_schema", "json_schema": {"name": "paper_summary", "schema": json_schema(), "strict": True}}
 
 
 def _retry_after(exc) -> float | None:

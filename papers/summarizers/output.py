@@ -32,10 +32,17 @@ class SummaryOutput(BaseModel):
     keywords: list[str] = Field(max_length=12)
 
 
-def json_schema() -> dict:
+def json_schema(*, lengths: bool = True) -> dict:
+    """The schema sent to the model.  Grammar-constrained servers (llama.cpp) get it
+    without length limits, which they would unroll into an enormous grammar;
+    pydantic still checks the limits on the answer."""
     schema = SummaryOutput.model_json_schema()
     schema["additionalProperties"] = False
     schema["required"] = list(SummaryOutput.model_fields)
+    if not lengths:
+        for prop in schema["properties"].values():
+            for key in ("maxLength", "minLength", "maxItems", "minItems"):
+                prop.pop(key, None)
     return schema
 
 

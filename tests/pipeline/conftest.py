@@ -44,7 +44,7 @@ def fake_llm(settings):
 @pytest.fixture
 def arxiv_api(settings):
     """The arXiv API served locally from a recorded response (every query gets the recording)."""
-    body = RECORDED_API.read_bytes()
+    state = {"body": RECORDED_API.read_bytes()}
     requests = []
 
     class Handler(http.server.BaseHTTPRequestHandler):
@@ -53,6 +53,7 @@ def arxiv_api(settings):
 
         def do_GET(self):
             requests.append((self.path, self.headers.get("User-Agent")))
+            body = state["body"]
             self.send_response(200)
             self.send_header("Content-Type", "application/atom+xml; charset=utf-8")
             self.send_header("Content-Length", str(len(body)))
@@ -63,7 +64,8 @@ def arxiv_api(settings):
     threading.Thread(target=server.serve_forever, daemon=True).start()
     settings.ARXIV_API_URL = f"http://127.0.0.1:{server.server_port}/api/query"
     settings.ARXIV_DELAY_SECONDS = 0
-    yield {"url": settings.ARXIV_API_URL, "requests": requests}
+    state.update(url=settings.ARXIV_API_URL, requests=requests)
+    yield state  # tests may swap state["body"] for another recording
     server.shutdown()
 
 

@@ -1,0 +1,281 @@
+"""Pipeline benchmark: N papers through ``summarize_paper`` on a real Celery worker.
+
+    python -m bench.pipeline            # 200 papers, 300 ms per LLM call, concurrency 8
+
+Imports N synthetic papers (the generator of ``bench.import_snapshot``, through
+``papers.services.ingest.import_sources``), starts the scripted local
+OpenAI-compatible server (``tests.pipeline.fake_openai.FakeOpenAI``) with a fixed
+latency, starts one real ``celery worker`` subprocess on the ``llm`` queue
+(thread pool, concurrency C), then times queueing ``summarize_paper.delay`` for
+every paper until every task has finished.
+
+The ideal time is N × latency ÷ C: the LLM calls alone, perfectly packed on C
+slots.  Everything above it is pipeline overhead (broker round trips, prefetch,
+per-task setup, database work, the worker's own CPU).  It prints the LLM calls
+the server received and the duplicates among them (a paper summarized twice is
+money spent twice), and as the last two lines ``duplicate calls: N`` and
+``ratio: X.XX`` (wall time ÷ ideal time).
+
+PostgreSQL only (exit 2 otherwise).  DATABASE_URL defaults to the throwaway
+``paperdesk_bench_pipeline`` database (created if missing, migrated every run,
+paper tables emptied every run); REDIS_URL defaults to Redis db 13, which is
+FLUSHED at start.  The worker's log goes to ``bench/out/pipeline-worker.log``.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import resource
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/paperdesk_bench_pipeline"
+DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/13"
+ROOT = Path(__file__).resolve().parents[1]
+WORKER_LOG = ROOT / "bench" / "out" / "pipeline-worker.log"
+TITLE_RE = re.compile(r"^Title: (.*?)\n\nAuthors: ", re.S | re.M)
+
+
+# --- setup -----------------------------------------------------------------------
+
+def configure_environment() -> None:
+    """Before django.setup(): the bench's own database, and Redis as the broker (never eager)."""
+    os.environ.setdefault("DATABASE_URL", DEFAULT_DATABASE_URL)
+    os.environ.setdefault("REDIS_URL", DEFAULT_REDIS_URL)
+    os.environ.setdefault("DEBUG", "False")
+
+
+def flush_redis(url: str) -> None:
+    import redis
+
+    client = redis.Redis.from_url(url)
+    try:
+        client.flushdb()
+    finally:
+        client.close()
+
+
+def import_papers(n: int) -> int:
+    """Empty the paper tables and import ``n`` synthetic papers; returns how many were created."""
+    from bench.import_snapshot import truncate_papers, write_snapshot
+    from papers.services.ingest import IngestOptions, import_sources
+
+    truncate_papers()
+    with tempfile.TemporaryDirectory(prefix="paperdesk-bench-pipeline-") as folder:
+        path = Path(folder) / "arxiv-metadata-oai-snapshot.jsonl"
+        write_snapshot(path, n)
+        batch = import_sources([str(path)], options=IngestOptions(), started_by="bench.pipeline")
+    if batch.failed:
+        raise RuntimeError(f"import failed for {batch.failed} records (ImportBatch #{batch.pk})")
+    return batch.created
+
+
+# --- the worker ------------------------------------------------------------------
+
+class Worker:
+    """One ``celery worker`` subprocess on the llm queue, in its own process group."""
+
+    def __init__(self, env: dict[str, str], concurrency: int):
+        self.env, self.concurrency, self.proc, self.log = env, concurrency, None, None
+
+    def start(self, app, timeout: float = 60.0) -> None:
+        WORKER_LOG.parent.mkdir(parents=True, exist_ok=True)
+        self.log = WORKER_LOG.open("wb")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "config", "worker", "--queues", "llm", "--pool", "threads",
+             "--concurrency", str(self.concurrency), "--without-gossip", "--without-mingle",
+             "--loglevel", "WARNING"],
+            cwd=ROOT, env=self.env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True,
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"the worker exited with {self.proc.returncode}; see {WORKER_LOG}")
+            if app.control.ping(timeout=0.5):
+                return
+        raise RuntimeError(f"the worker did not answer a ping in {timeout:.0f} s; see {WORKER_LOG}")
+
+    def cpu_seconds(self) -> float:
+        """User + system CPU of the worker process so far (all its threads), from /proc."""
+        try:
+            fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, AttributeError):
+            return float("nan")
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def stop(self) -> None:
+        """Warm shutdown (SIGTERM); SIGKILL if it has not exited after 15 s."""
+        if self.proc is not None and self.proc.poll() is None:
+            try:
+                os.killpg(self.proc.pid, signal.SIGTERM)
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait()
+            except ProcessLookupError:
+                pass
+        if self.log is not None:
+            self.log.close()
+            self.log = None
+
+
+def worker_env(server_url: str) -> dict[str, str]:
+    from django.conf import settings
+
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.base",
+        "DATABASE_URL": os.environ["DATABASE_URL"],
+        "REDIS_URL": settings.REDIS_URL,
+        "SUMMARIZER_BACKEND": "openai",
+        "OPENAI_BASE_URL": server_url,
+        "OPENAI_API_KEY": "x",
+        "SUMMARIZER_MODEL": "fake-model",
+        "SUMMARIZER_RPM": "0",
+        "DEBUG": "False",
+        "SECRET_KEY": "bench",
+        "CONN_MAX_AGE": os.environ.get("BENCH_WORKER_CONN_MAX_AGE", "60"),
+    }
+
+
+# --- the run ---------------------------------------------------------------------
+
+def timed_server(latency: float):
+    """FakeOpenAI that also records when each call came in and when its answer was sent."""
+    from tests.pipeline.fake_openai import FakeOpenAI
+
+    class TimedFakeOpenAI(FakeOpenAI):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.spans: list[tuple[float, float]] = []
+
+        def respond(self, handler, behaviour, body):
+            began = time.perf_counter()
+            try:
+                return super().respond(handler, behaviour, body)
+            finally:
+                with self.lock:
+                    self.spans.append((began, time.perf_counter()))
+
+    return TimedFakeOpenAI(("good",), latency=latency)
+
+
+def self_cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def calls_per_paper(calls: list[dict], titles: dict[str, int]) -> tuple[Counter, int]:
+    """LLM calls per paper id, found by the paper's title in the prompt; and calls matching no paper."""
+    counts, unmatched = Counter(), 0
+    for body in calls:
+        text = "\n".join(m.get("content") or "" for m in body.get("messages", []) if m.get("role") == "user")
+        match = TITLE_RE.search(text)
+        paper_id = titles.get(match.group(1)) if match else None
+        if paper_id is None:
+            unmatched += 1
+        else:
+            counts[paper_id] += 1
+    return counts, unmatched
+
+
+def run(args: argparse.Namespace) -> int:
+    from celery.result import ResultSet
+    from django.conf import settings
+
+    from config.celery import app
+    from papers.models import Generation, Paper
+    from papers.tasks import summarize_paper
+
+    app.conf.task_always_eager = False  # the worker runs the tasks, never this process
+    flush_redis(settings.REDIS_URL)
+    created = import_papers(args.papers)
+    papers = dict(Paper.objects.values_list("pk", "title"))
+    if created != args.papers or len(papers) != args.papers:
+        print(f"FAILED: imported {created} papers ({len(papers)} in the database), expected {args.papers}",
+              file=sys.stderr)
+        return 1
+    titles = {title: pk for pk, title in papers.items()}
+
+    with timed_server(args.latency) as server:
+        worker = Worker(worker_env(server.url), args.concurrency)
+        try:
+            worker.start(app)
+            worker_cpu, own_cpu = worker.cpu_seconds(), self_cpu_seconds()
+            started = time.perf_counter()
+            results = ResultSet([summarize_paper.delay(pk) for pk in papers])
+            queued = time.perf_counter() - started
+            returned = results.get(timeout=args.timeout, propagate=True)
+            wall = time.perf_counter() - started
+            worker_cpu, own_cpu = worker.cpu_seconds() - worker_cpu, self_cpu_seconds() - own_cpu
+        finally:
+            worker.stop()
+        calls, spans = list(server.calls), list(server.spans)
+
+    generations = Generation.objects.filter(kind=Generation.Kind.BACKEND, error="").count()
+    failed = Generation.objects.exclude(error="").count()
+    per_paper, unmatched = calls_per_paper(calls, titles)
+    duplicates = sum(count - 1 for count in per_paper.values() if count > 1) + unmatched
+    never_called = sum(1 for pk in papers if pk not in per_paper)
+    ideal = args.papers * args.latency / args.concurrency
+    in_flight = sum(end - begin for begin, end in spans) / wall  # mean LLM calls in flight over the run
+    gaps = sorted(b2 - b1 for (b1, _), (b2, _) in zip(sorted(spans), sorted(spans)[1:]))
+
+    print(f"papers: {args.papers}")
+    print(f"concurrency: {args.concurrency}")
+    print(f"LLM latency: {args.latency * 1000:.0f} ms")
+    print(f"queued in: {queued:.2f} s")
+    print(f"wall time: {wall:.2f} s")
+    print(f"ideal time: {ideal:.2f} s ({args.papers} × {args.latency:g} s / {args.concurrency})")
+    print(f"throughput: {args.papers / wall:.1f} papers/s (ideal {args.papers / ideal:.1f})")
+    print(f"LLM calls: {len(calls)}")
+    print(f"LLM calls in flight: {in_flight:.2f} on average (ideal {args.concurrency})")
+    if spans:
+        first, last = min(b for b, _ in spans) - started, max(e for _, e in spans) - started
+        print(f"first call arrived at {first:.2f} s, last answer sent at {last:.2f} s; "
+              f"median gap between call arrivals {1000 * gaps[len(gaps) // 2] if gaps else 0:.0f} ms")
+    print(f"CPU during the run: worker {worker_cpu:.2f} s ({1000 * worker_cpu / args.papers:.0f} ms/paper), "
+          f"bench process incl. LLM server {own_cpu:.2f} s, on {os.cpu_count()} CPUs")
+    print(f"papers never called: {never_called}, calls matching no paper: {unmatched}")
+    print(f"tasks returning no generation: {sum(1 for r in returned if r is None)}")
+    print(f"Generations created: {generations} (failed: {failed})")
+    print(f"duplicate calls: {duplicates}")
+    print(f"ratio: {wall / ideal:.2f}")
+    return 0 if generations == args.papers and not failed else 1
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench.pipeline", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--papers", type=int, default=200, help="papers to summarize (default: 200)")
+    parser.add_argument("--concurrency", type=int, default=8, help="worker threads (default: 8)")
+    parser.add_argument("--latency", type=float, default=0.3, help="seconds per LLM call (default: 0.3)")
+    parser.add_argument("--timeout", type=float, default=300.0, help="give up after this many seconds")
+    args = parser.parse_args(argv)
+    if args.papers < 1 or args.concurrency < 1 or args.latency <= 0:
+        parser.error("--papers and --concurrency must be at least 1, --latency above 0")
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    configure_environment()
+    from bench.import_snapshot import ensure_database, setup_django
+
+    setup_django()
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        print(f"bench.pipeline needs PostgreSQL; DATABASE_URL points to {connection.vendor}.", file=sys.stderr)
+        return 2
+    ensure_database()
+    return run(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
