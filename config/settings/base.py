@@ -159,6 +159,14 @@ ARXIV_API_URL = env("ARXIV_API_URL", default="https://export.arxiv.org/api/query
 ARXIV_DELAY_SECONDS = env.float("ARXIV_DELAY_SECONDS", default=3.0)  # arXiv asks for one request every 3 s
 ARXIV_PAGE_SIZE = env.int("ARXIV_PAGE_SIZE", default=100)
 ARXIV_MAX_RESULTS = env.int("ARXIV_MAX_RESULTS", default=1000)  # per fetch run
+# Named arXiv API queries; each periodic "fetch" task names one (kwargs {"query_name": …}).
+ARXIV_QUERIES = {
+    "default": env(
+        "ARXIV_QUERY",
+        default='(cat:cs.CL OR cat:cs.AI OR cat:cs.LG) AND (abs:LLM OR abs:"large language model" OR abs:agent '
+                'OR abs:"retrieval-augmented" OR abs:RAG)',
+    ),
+}
 
 # --- Import -----------------------------------------------------------------
 IMPORT_BATCH_SIZE = env.int("IMPORT_BATCH_SIZE", default=2000)

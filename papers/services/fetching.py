@@ -22,13 +22,6 @@ from papers.importers.sources import InputError, from_bytes
 from papers.models import Digest, DigestEntry, ImportBatch, Paper
 from papers.services.ingest import IngestOptions, import_sources
 
-# The default query: new LLM, agent and RAG papers in cs.CL, cs.AI and cs.LG.
-QUERIES = {
-    "default": '(cat:cs.CL OR cat:cs.AI OR cat:cs.LG) AND (abs:LLM OR abs:"large language model" OR abs:agent '
-               'OR abs:"retrieval-augmented" OR abs:RAG)',
-}
-
-
 def page_url(query: str, start: int, size: int) -> str:
     params = {"search_query": query, "start": start, "max_results": size, "sortBy": "submittedDate",
               "sortOrder": "descending"}
@@ -53,7 +46,7 @@ def last_success(query_name: str) -> dt.datetime | None:
 
 def arxiv_fetch(*, query_name: str = "default", query: str | None = None, get=http_get, sleep=time.sleep,
                 today: dt.date | None = None) -> ImportBatch:
-    query = query or QUERIES[query_name]
+    query = query or settings.ARXIV_QUERIES[query_name]
     since = last_success(query_name)
     files, start, size = [], 0, settings.ARXIV_PAGE_SIZE
     from lxml import etree  # the importer module parses; here only the published dates decide paging
