@@ -166,6 +166,46 @@ def timed_server(latency: float):
     return TimedFakeOpenAI(("good",), latency=latency)
 
 
+class Stalled(Exception):
+    pass
+
+
+def wait_for_results(results, worker: Worker, deadline: float) -> list:
+    """Every task's return value; fails fast if the worker dies, gives up at ``deadline``."""
+    from celery.exceptions import TimeoutError as ResultTimeout
+
+    while True:
+        try:
+            return results.get(timeout=1.0, propagate=True)
+        except ResultTimeout:
+            if worker.proc.poll() is not None:
+                raise Stalled(f"the worker exited with {worker.proc.returncode} mid-run") from None
+            if time.perf_counter() > deadline:
+                raise Stalled("timed out waiting for the tasks") from None
+
+
+def stall_report(results, worker: Worker, redis_url: str) -> str:
+    """What is where when a run does not finish: results, rows, broker queue, unacked, worker log."""
+    import redis
+
+    from papers.models import Generation
+
+    client = redis.Redis.from_url(redis_url)
+    try:
+        queued, unacked = client.llen("llm"), client.hlen("unacked")
+    finally:
+        client.close()
+    alive = worker.proc is not None and worker.proc.poll() is None
+    log = WORKER_LOG.read_text(errors="replace").splitlines()[-15:] if WORKER_LOG.exists() else []
+    return "\n".join([
+        f"  results done: {results.completed_count()} of {len(results)}; "
+        f"Generations: {Generation.objects.count()}",
+        f"  broker: {queued} messages waiting in 'llm', {unacked} delivered but unacknowledged",
+        f"  worker alive: {alive}; last lines of {WORKER_LOG}:",
+        *(f"    {line}" for line in log),
+    ])
+
+
 def self_cpu_seconds() -> float:
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return usage.ru_utime + usage.ru_stime
@@ -211,9 +251,13 @@ def run(args: argparse.Namespace) -> int:
             started = time.perf_counter()
             results = ResultSet([summarize_paper.delay(pk) for pk in papers])
             queued = time.perf_counter() - started
-            returned = results.get(timeout=args.timeout, propagate=True)
+            returned = wait_for_results(results, worker, started + args.timeout)
             wall = time.perf_counter() - started
             worker_cpu, own_cpu = worker.cpu_seconds() - worker_cpu, self_cpu_seconds() - own_cpu
+        except Stalled as exc:
+            print(f"FAILED: {exc}", file=sys.stderr)
+            print(stall_report(results, worker, settings.REDIS_URL), file=sys.stderr)
+            return 1
         finally:
             worker.stop()
         calls, spans = list(server.calls), list(server.spans)
@@ -255,7 +299,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--papers", type=int, default=200, help="papers to summarize (default: 200)")
     parser.add_argument("--concurrency", type=int, default=8, help="worker threads (default: 8)")
     parser.add_argument("--latency", type=float, default=0.3, help="seconds per LLM call (default: 0.3)")
-    parser.add_argument("--timeout", type=float, default=300.0, help="give up after this many seconds")
+    parser.add_argument("--timeout", type=float, default=120.0, help="give up after this many seconds (default: 120)")
     args = parser.parse_args(argv)
     if args.papers < 1 or args.concurrency < 1 or args.latency <= 0:
         parser.error("--papers and --concurrency must be at least 1, --latency above 0")

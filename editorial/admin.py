@@ -21,6 +21,7 @@ from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
 from editorial import workflow
+from editorial.checks import check_summary
 from editorial.diffs import as_text, inline_diff
 from editorial.forms import EDITABLE, SummaryForm
 from editorial.models import AuditEntry
@@ -119,13 +120,15 @@ class WorkflowAdminMixin:
         obj = get_object_or_404(self.model, pk=pk)
         if not self.has_view_permission(request, obj):
             raise PermissionDenied
+        leave_out = request.POST.get("leave_out") == "1"
         try:
             workflow.transition(obj, name, user=request.user, comment=request.POST.get("comment", "").strip(),
-                                leave_out=request.POST.get("leave_out") == "1")
-        except workflow.DigestBlocked as exc:
-            return TemplateResponse(request, "admin/editorial/digest_blocked.html", {
-                **self.admin_site.each_context(request), "opts": self.model._meta, "digest": obj,
-                "blockers": exc.blockers, "title": "Digest not ready",
+                                leave_out=leave_out, override=request.POST.get("override") == "1")
+        except (workflow.DigestBlocked, workflow.ChecksFailed) as exc:
+            return TemplateResponse(request, "admin/editorial/publish_blocked.html", {
+                **self.admin_site.each_context(request), "opts": self.model._meta, "obj": obj,
+                "blockers": getattr(exc, "blockers", []), "problems": getattr(exc, "problems", {}),
+                "leave_out": leave_out or isinstance(exc, workflow.DigestBlocked), "title": "Not ready to publish",
             }, status=409)
         except workflow.TransitionError as exc:
             self.message_user(request, str(exc), messages.ERROR)
@@ -252,6 +255,7 @@ class SummaryAdmin(WorkflowAdminMixin, SimpleHistoryAdmin):
             if obj is not None:
                 extra_context.update(self.workflow_context(request, obj))
                 extra_context["side_by_side"] = self.side_by_side(obj)
+                extra_context["checks"] = check_summary(obj)
                 extra_context["paper"] = obj.paper
         return super().changeform_view(request, object_id, form_url, extra_context)
 

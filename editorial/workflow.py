@@ -20,6 +20,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
+from editorial.checks import Problem, check_summary
 from editorial.models import AuditEntry
 from editorial.signals import state_changed
 from papers.models import Digest, Status, Summary
@@ -61,13 +62,27 @@ class DigestBlocked(TransitionError):
         super().__init__(f"{len(blockers)} entries are not approved: {listed}")
 
 
+class ChecksFailed(TransitionError):
+    """Entries to be published fail the consistency checks (a reviewer may override, with a comment)."""
+
+    def __init__(self, problems: dict[Summary, list[Problem]]):
+        self.problems = problems
+        listed = "; ".join(f"{s.paper.arxiv_id}: {', '.join(map(str, p))}" for s, p in problems.items())
+        super().__init__(f"consistency checks fail for {len(problems)} entries — {listed}")
+
+
 def available(obj, user) -> list[Transition]:
     """Transitions this user may make on this object now (for buttons; the server checks again)."""
     return [t for t in TRANSITIONS.values() if obj.status in t.sources and user.has_perm(t.permission)]
 
 
-def transition(obj: Summary | Digest, name: str, *, user, comment: str = "", leave_out: bool = False) -> AuditEntry:
-    """Move ``obj`` through transition ``name`` as ``user`` (None for the scheduler)."""
+def transition(obj: Summary | Digest, name: str, *, user, comment: str = "", leave_out: bool = False,
+               override: bool = False) -> AuditEntry:
+    """Move ``obj`` through transition ``name`` as ``user`` (None for the scheduler).
+
+    Publishing runs the consistency checks (editorial.checks); ``override``
+    publishes despite them and needs a comment, which the audit log keeps.
+    """
     try:
         spec = TRANSITIONS[name]
     except KeyError:
@@ -80,8 +95,12 @@ def transition(obj: Summary | Digest, name: str, *, user, comment: str = "", lea
             raise TransitionError(
                 f"cannot {spec.label.lower()} from “{locked.get_status_display()}”"
             )
+        if override and not comment.strip():
+            raise TransitionError("overriding the consistency checks needs a comment saying why")
+        if isinstance(locked, Summary) and spec.name == "publish":
+            comment = _checked(locked, override=override, comment=comment)
         if isinstance(locked, Digest) and spec.name == "publish":
-            _publish_entries(locked, user=user, comment=comment, leave_out=leave_out)
+            _publish_entries(locked, user=user, comment=comment, leave_out=leave_out, override=override)
         entry = _write(locked, spec, user=user, comment=comment)
     obj.status, obj.published_at = locked.status, locked.published_at
     return entry
@@ -94,7 +113,8 @@ def _write(obj, spec: Transition, *, user, comment: str) -> AuditEntry:
         fields.update(published_at=timezone.now(), publish_at=None)
     for key, value in fields.items():
         setattr(obj, key, value)
-    obj._change_reason = f"{spec.name}: {comment}" if comment else spec.name  # shown in the history
+    reason = f"{spec.name}: {comment}" if comment else spec.name
+    obj._change_reason = reason if len(reason) <= 100 else reason[:99] + "…"  # shown in the history (100 chars)
     obj.save(update_fields=list(fields))  # a save, so history, search and page cache follow
     entry = AuditEntry.objects.create(
         summary=obj if isinstance(obj, Summary) else None,
@@ -120,15 +140,34 @@ def digest_blockers(digest: Digest) -> list[Summary]:
     )
 
 
-def _publish_entries(digest: Digest, *, user, comment: str, leave_out: bool) -> None:
-    """A digest goes live with its approved entries; others block it unless left out."""
+def _checked(summary: Summary, *, override: bool, comment: str) -> str:
+    problems = check_summary(summary)
+    if problems and not override:
+        raise ChecksFailed({summary: problems})
+    if problems:
+        comment = f"{comment} [checks overridden: {'; '.join(map(str, problems))}]"
+    return comment
+
+
+def _publish_entries(digest: Digest, *, user, comment: str, leave_out: bool, override: bool) -> None:
+    """A digest goes live with its approved entries; others block it unless left out.
+
+    Approved entries that fail the consistency checks block it too, unless overridden.
+    """
     blockers = digest_blockers(digest)
     if blockers and not leave_out:
         raise DigestBlocked(blockers)
-    approved = Summary.objects.select_for_update().filter(paper__digest_entries__digest=digest, status=S.APPROVED)
+    approved = list(
+        Summary.objects.select_for_update().filter(paper__digest_entries__digest=digest, status=S.APPROVED)
+        .select_related("paper")
+    )
+    failing = {s: p for s in approved if (p := check_summary(s))}
+    if failing and not override:
+        raise ChecksFailed(failing)
     note = f"published with digest {digest}" + (f": {comment}" if comment else "")
     for summary in approved:
-        _write(summary, TRANSITIONS["publish"], user=user, comment=note)
+        entry_note = note + (f" [checks overridden: {'; '.join(map(str, failing[summary]))}]" if summary in failing else "")
+        _write(summary, TRANSITIONS["publish"], user=user, comment=entry_note)
 
 
 def publish_due(now=None) -> list[AuditEntry]:

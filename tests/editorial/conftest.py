@@ -26,4 +26,11 @@ def desk(seed_digest):
 
 @pytest.fixture
 def entry(desk):
+    """The All-Seeing Project V2 entry: its Chinese abstract writes MMLMs for MLLMs (a real check finding)."""
     return Summary.objects.get(paper__arxiv_id="2402.19474")
+
+
+@pytest.fixture
+def clean_entry(desk):
+    """An entry of the seed that passes every consistency check."""
+    return Summary.objects.get(paper__arxiv_id="2402.19446")

@@ -153,3 +153,24 @@ def test_digest_blocked_page_lists_entries_and_offers_leave_out(client, users, d
     assert client.post(url, {"leave_out": "1", "comment": "empty day"}).status_code == 302
     desk.refresh_from_db()
     assert desk.status == Status.PUBLISHED
+
+
+def test_review_screen_shows_the_checks(client, users, entry, clean_entry):
+    client.force_login(users["editor"])
+    body = client.get(change_url(entry)).content.decode()
+    assert "names dropped in translation: MLLMs" in body
+    assert "Checks: nothing found." in client.get(change_url(clean_entry)).content.decode()
+
+
+def test_publish_blocked_by_checks_offers_an_override_with_comment(client, users, entry):
+    from papers.models import Status
+
+    Summary.objects.filter(pk=entry.pk).update(status=Status.APPROVED)
+    client.force_login(users["reviewer"])
+    url = reverse("admin:papers_summary_transition", args=[entry.pk, "publish"])
+    response = client.post(url)
+    assert response.status_code == 409 and "MLLMs" in response.content.decode()
+    assert 'name="override"' in response.content.decode()
+    assert client.post(url, {"override": "1", "comment": "checked"}).status_code == 302
+    entry.refresh_from_db()
+    assert entry.status == Status.PUBLISHED

@@ -24,7 +24,11 @@ def test_full_cycle_is_audited_and_signalled(users, entry, django_capture_on_com
             workflow.transition(entry, "request_changes", user=users["reviewer"], comment="headline too long")
             workflow.transition(entry, "submit", user=users["editor"])
             workflow.transition(entry, "approve", user=users["reviewer"])
-            workflow.transition(entry, "publish", user=users["reviewer"])
+            with pytest.raises(workflow.ChecksFailed, match="MLLMs"):
+                workflow.transition(entry, "publish", user=users["reviewer"])
+            with pytest.raises(workflow.TransitionError, match="needs a comment"):
+                workflow.transition(entry, "publish", user=users["reviewer"], override=True)
+            workflow.transition(entry, "publish", user=users["reviewer"], override=True, comment="MMLMs is fixed upstream")
             workflow.transition(entry, "unpublish", user=users["reviewer"], comment="withdrawn")
     finally:
         state_changed.disconnect(dispatch_uid="t")
@@ -34,6 +38,7 @@ def test_full_cycle_is_audited_and_signalled(users, entry, django_capture_on_com
     assert log[0] == ("submit", "draft", "in_review", "editor", "ready")
     assert log[1] == ("request_changes", "in_review", "changes_requested", "reviewer", "headline too long")
     assert [row[0] for row in log] == ["submit", "request_changes", "submit", "approve", "publish", "unpublish"]
+    assert "checks overridden: abstract_zh: names dropped in translation: MLLMs" in log[4][4]
     assert seen == [(row[0], row[2]) for row in log]
 
 
@@ -63,14 +68,25 @@ def test_digest_publish_is_blocked_by_unapproved_entries(users, desk):
     desk.refresh_from_db()
     assert desk.status == Status.APPROVED
 
-    workflow.transition(desk, "publish", user=users["reviewer"], leave_out=True, comment="two are enough today")
+    with pytest.raises(workflow.ChecksFailed) as failing:  # both approved entries have check findings
+        workflow.transition(desk, "publish", user=users["reviewer"], leave_out=True, comment="two are enough today")
+    assert {s.paper.arxiv_id for s in failing.value.problems} == {"2402.19474", "2402.19465"}
+    workflow.transition(desk, "publish", user=users["reviewer"], leave_out=True, override=True,
+                        comment="two are enough today; findings checked by hand")
     desk.refresh_from_db()
     assert desk.status == Status.PUBLISHED
     assert Summary.objects.filter(status=Status.PUBLISHED).count() == 2
     assert AuditEntry.objects.filter(action="publish", summary__isnull=False).count() == 2
 
 
-def test_scheduled_publishing(users, entry):
+def test_publishing_a_clean_entry_needs_no_override(users, clean_entry):
+    for name, user in (("submit", "editor"), ("approve", "reviewer"), ("publish", "reviewer")):
+        workflow.transition(clean_entry, name, user=users[user])
+    assert clean_entry.status == Status.PUBLISHED
+
+
+def test_scheduled_publishing(users, clean_entry):
+    entry = clean_entry
     workflow.transition(entry, "submit", user=users["editor"])
     workflow.transition(entry, "approve", user=users["reviewer"])
     entry.publish_at = timezone.now() + dt.timedelta(hours=1)
@@ -82,7 +98,8 @@ def test_scheduled_publishing(users, entry):
     assert done[0].user is None and done[0].comment == "scheduled"
 
 
-def test_scheduled_publishing_task_runs(users, entry):
+def test_scheduled_publishing_task_runs(users, clean_entry):
+    entry = clean_entry
     from editorial.tasks import publish_scheduled
 
     workflow.transition(entry, "submit", user=users["editor"])

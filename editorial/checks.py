@@ -1,0 +1,75 @@
+"""Consistency checks of an entry: where machine translation goes wrong.
+
+Shown on the review screen and enforced when an entry is published; a
+reviewer may override them with a comment, which the audit log keeps.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from papers.importers.text import CJK_RE, collapse
+
+NUMBER_RE = re.compile(r"(?<![0-9A-Za-z.])(\d+(?:\.\d+)?)(?![0-9A-Za-z])")  # ASCII edges: "52.04的" counts
+# Names worth keeping verbatim: ASMv2, LLaVA-1.5, GSM8K, CRPE, StarCoder2-15B … and arXiv ids.
+NAME_RE = re.compile(r"\b(?:[A-Z][A-Za-z]*[A-Z0-9][\w.\-]*|[A-Za-z]+-\d[\w.\-]*|\d{4}\.\d{4,5})\b")
+COMMON = {"LLM", "LLMs", "AI", "NLP", "RL", "II", "III", "IV", "URL", "GPU", "CPU", "API", "APIs"}
+DEBRIS_RE = re.compile(r"\*\*|__|```|</?[a-z][a-z0-9]*[^>]*>|\]\(|\\(?:url|cite[pt]?|textit|textbf|emph)\{", re.I)
+URL_ONLY_RE = re.compile(r"^\s*https?://\S+\s*$")
+CHINESE_FIELDS = ("headline_zh", "title_zh", "abstract_zh")
+
+
+@dataclass(frozen=True)
+class Problem:
+    field: str
+    code: str
+    message: str
+
+    def __str__(self):
+        return f"{self.field}: {self.message}"
+
+
+def _numbers(text: str) -> set[str]:
+    # Numbers that carry information: decimals and anything of two digits or more.
+    return {n for n in NUMBER_RE.findall(text) if "." in n or len(n) >= 2}
+
+
+def check_summary(summary) -> list[Problem]:
+    paper = summary.paper
+    problems: list[Problem] = []
+    english, chinese = paper.abstract or "", summary.abstract_zh or ""
+
+    if not (summary.headline_zh or summary.title_zh):
+        problems.append(Problem("headline_zh", "empty", "no Chinese headline or title"))
+    if not (summary.abstract_zh or summary.tldr):
+        problems.append(Problem("abstract_zh", "empty", "no Chinese abstract or one-line summary"))
+
+    if chinese:
+        missing = sorted(_numbers(english) - _numbers(chinese), key=english.find)
+        if missing:
+            problems.append(Problem("abstract_zh", "numbers",
+                                    f"numbers in the English abstract missing or different here: {', '.join(missing[:8])}"))
+        names = [n for n in dict.fromkeys(NAME_RE.findall(english)) if n not in COMMON and len(n) > 2]
+        dropped = [n for n in names if n.lower() not in chinese.lower()]
+        if dropped:
+            problems.append(Problem("abstract_zh", "names", f"names dropped in translation: {', '.join(dropped[:8])}"))
+
+    for name in (*CHINESE_FIELDS, "tldr", "background", "method", "results", "conclusion"):
+        value = getattr(summary, name) or ""
+        if value and DEBRIS_RE.search(value):
+            problems.append(Problem(name, "debris", f"leftover Markdown, HTML or LaTeX: “{DEBRIS_RE.search(value)[0]}”"))
+    for name in CHINESE_FIELDS:
+        value = getattr(summary, name) or ""
+        if value and not CJK_RE.search(value):
+            problems.append(Problem(name, "not_chinese", "a Chinese field with no Chinese in it"))
+    tldr = summary.tldr or ""
+    if URL_ONLY_RE.match(tldr):
+        problems.append(Problem("tldr", "url", "the one-line summary is a URL"))
+    elif tldr and collapse(tldr).lower() == collapse(paper.title).lower():
+        problems.append(Problem("tldr", "title", "the one-line summary copies the title"))
+    points = summary.key_points or []
+    if points and english:
+        first = collapse(english).split(". ")[0].lower()
+        if collapse(points[0]).lower().rstrip(".") == first.rstrip("."):
+            problems.append(Problem("key_points", "repeats_abstract", "the key points repeat the abstract's first lines"))
+    return problems
