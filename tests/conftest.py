@@ -26,7 +26,11 @@ def _reachable(url: str, default_port: int) -> tuple[bool, str]:
         return False, f"{host}:{port} ({exc})"
 
 
+ARTIFACTS = Path(__file__).parent / "artifacts"  # screenshots and logs of a run; ignored by git
+
+
 def pytest_sessionstart(session):
+    ARTIFACTS.mkdir(exist_ok=True)
     db = settings.DATABASES["default"]
     if db["ENGINE"] != "django.db.backends.postgresql":
         raise pytest.UsageError(f"tests need PostgreSQL, DATABASE_URL points at {db['ENGINE']}")
