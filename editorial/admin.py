@@ -21,7 +21,7 @@ from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
 from editorial import workflow
-from editorial.checks import check_summary
+from editorial.checks import check_summary, glossary_findings
 from editorial.diffs import as_text, inline_diff
 from editorial.forms import EDITABLE, SummaryForm
 from editorial.models import AuditEntry
@@ -256,6 +256,7 @@ class SummaryAdmin(WorkflowAdminMixin, SimpleHistoryAdmin):
                 extra_context.update(self.workflow_context(request, obj))
                 extra_context["side_by_side"] = self.side_by_side(obj)
                 extra_context["checks"] = check_summary(obj)
+                extra_context["glossary"] = glossary_findings(obj)
                 extra_context["paper"] = obj.paper
         return super().changeform_view(request, object_id, form_url, extra_context)
 

@@ -73,3 +73,12 @@ def check_summary(summary) -> list[Problem]:
         if collapse(points[0]).lower().rstrip(".") == first.rstrip("."):
             problems.append(Problem("key_points", "repeats_abstract", "the key points repeat the abstract's first lines"))
     return problems
+
+
+def glossary_findings(summary) -> list[str]:
+    """Glossary terms the English source uses that the Chinese text renders otherwise (shown, not enforced)."""
+    from papers.glossary import deviations
+
+    english = f"{summary.paper.title} {summary.paper.abstract}"
+    chinese = " ".join(getattr(summary, n) or "" for n in ("headline_zh", "title_zh", "abstract_zh"))
+    return [f"“{t.term_en}” is not translated as {' / '.join(t.accepted)}" for t in deviations(english, chinese)]

@@ -2,7 +2,7 @@
 from django.contrib import admin
 from django.utils.html import format_html
 
-from papers.models import Author, Generation, ImportBatch, Paper, RecordError, Summary, Topic
+from papers.models import Author, Generation, GlossaryTerm, ImportBatch, Paper, RecordError, Summary, Topic
 
 
 @admin.register(Topic)
@@ -70,3 +70,9 @@ class ImportBatchAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+@admin.register(GlossaryTerm)
+class GlossaryTermAdmin(admin.ModelAdmin):
+    list_display = ("term_en", "term_zh", "variants", "note")
+    search_fields = ("term_en", "term_zh")

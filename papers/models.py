@@ -379,3 +379,22 @@ class RecordError(models.Model):
 
     def __str__(self):
         return f"{self.file}:{self.line or '?'}: {self.reason}"
+
+
+class GlossaryTerm(models.Model):
+    """How the desk translates a term: used in LLM prompts and checked on the review screen."""
+
+    term_en = models.CharField("English term", max_length=200, unique=True)
+    term_zh = models.CharField("Chinese translation", max_length=200)
+    variants = models.JSONField(default=list, blank=True, help_text="Other Chinese renderings that are also fine.")
+    note = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["term_en"]
+
+    def __str__(self):
+        return f"{self.term_en} → {self.term_zh}"
+
+    @property
+    def accepted(self) -> list[str]:
+        return [self.term_zh, *self.variants]

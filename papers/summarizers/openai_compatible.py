@@ -35,7 +35,10 @@ class OpenAICompatibleSummarizer(Summarizer):
             timeout=settings.SUMMARIZER_TIMEOUT, max_retries=0,
         )
 
-    def summarize(self, paper, glossary: str = "") -> SummarizerResult:
+    def summarize(self, paper) -> SummarizerResult:
+        from papers.glossary import prompt_block
+
+        glossary = prompt_block(paper)
         authors = ", ".join(a.author.name for a in paper.authorships.select_related("author").order_by("position"))
         messages = [
             {"role": "system", "content": "You write faithful Chinese summaries of research papers as JSON."},

@@ -1,4 +1,6 @@
 import pytest
+
+from tests.pipeline.conftest import fake_llm  # noqa: F401 - the scripted OpenAI server, reused
 from django.contrib.auth.models import Group, User
 
 from papers.models import Digest, Summary

@@ -15,7 +15,7 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
-from .fake_openai import FakeOpenAI
+from .fake_openai import FakeOpenAI  # noqa: F401 (fixtures below)
 
 ROOT = Path(__file__).resolve().parents[2]
 RECORDED_API = Path(__file__).resolve().parents[1] / "data" / "arxiv_api_response.xml"

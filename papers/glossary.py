@@ -1,0 +1,32 @@
+"""The desk's glossary: which terms a paper uses, and whether a translation follows it."""
+from __future__ import annotations
+
+import re
+
+from papers.models import GlossaryTerm
+
+
+def _pattern(term: str) -> re.Pattern:
+    # "agent" also matches "agents"; word edges so "reagent" does not.
+    return re.compile(rf"(?<![A-Za-z]){re.escape(term)}(?:s|es)?(?![A-Za-z])", re.I)
+
+
+def terms_in(text: str, terms=None) -> list[GlossaryTerm]:
+    terms = list(GlossaryTerm.objects.all()) if terms is None else terms
+    return [t for t in terms if _pattern(t.term_en).search(text or "")]
+
+
+def prompt_block(paper) -> str:
+    """Glossary lines for the terms this paper uses, for the LLM prompt."""
+    found = terms_in(f"{paper.title} {paper.abstract}")
+    if not found:
+        return ""
+    lines = [f"- {t.term_en} → {t.term_zh}" + (f" (also fine: {', '.join(t.variants)})" if t.variants else "") for t in found]
+    return "\nUse this glossary for these terms:\n" + "\n".join(lines) + "\n"
+
+
+def deviations(english: str, chinese: str, terms=None) -> list[GlossaryTerm]:
+    """Terms the English text uses whose accepted Chinese renderings appear nowhere in the Chinese text."""
+    if not chinese:
+        return []
+    return [t for t in terms_in(english, terms) if not any(a and a in chinese for a in t.accepted)]
