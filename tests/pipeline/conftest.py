@@ -1,7 +1,6 @@
 """Pipeline fixtures: the fake OpenAI server, a local arXiv API, and a real Celery worker."""
 from __future__ import annotations
 
-import functools
 import http.server
 import os
 import signal
@@ -12,7 +11,6 @@ import time
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.db import connection
 
 from .fake_openai import FakeOpenAI  # noqa: F401 (fixtures below)

@@ -1,7 +1,6 @@
 """The pipeline with a real Celery worker on the real Redis and PostgreSQL."""
 from __future__ import annotations
 
-import datetime as dt
 
 import pytest
 from django.utils import timezone
