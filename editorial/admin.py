@@ -137,11 +137,20 @@ class WorkflowAdminMixin:
         meta = self.model._meta
         return HttpResponseRedirect(reverse(f"admin:{meta.app_label}_{meta.model_name}_change", args=[pk]))
 
-    def workflow_context(self, request, obj):
-        return {
-            "transitions": workflow.available(obj, request.user) if obj else [],
-            "audit": obj.audit_entries.select_related("user")[:20] if obj else [],
-        }
+    def extra_change_context(self, request, obj) -> dict:
+        return {}
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        """The change page gets the workflow panel (and what each admin adds) for an existing object."""
+        extra_context = extra_context or {}
+        obj = self.get_object(request, object_id) if object_id else None
+        if obj is not None:
+            extra_context.update(
+                transitions=workflow.available(obj, request.user),
+                audit=obj.audit_entries.select_related("user")[:20],
+                **self.extra_change_context(request, obj),
+            )
+        return super().changeform_view(request, object_id, form_url, extra_context)
 
 
 class AssignForm(forms.Form):
@@ -248,17 +257,9 @@ class SummaryAdmin(WorkflowAdminMixin, SimpleHistoryAdmin):
         self.message_user(request, f"Queued {len(ids)} entries for a new machine summary; edited fields are kept.",
                           messages.SUCCESS)
 
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        extra_context = extra_context or {}
-        if object_id:
-            obj = self.get_object(request, object_id)
-            if obj is not None:
-                extra_context.update(self.workflow_context(request, obj))
-                extra_context["side_by_side"] = self.side_by_side(obj)
-                extra_context["checks"] = check_summary(obj)
-                extra_context["glossary"] = glossary_findings(obj)
-                extra_context["paper"] = obj.paper
-        return super().changeform_view(request, object_id, form_url, extra_context)
+    def extra_change_context(self, request, obj) -> dict:
+        return {"side_by_side": self.side_by_side(obj), "checks": check_summary(obj),
+                "glossary": glossary_findings(obj), "paper": obj.paper}
 
     def render_change_form(self, request, context, *args, **kwargs):
         form = context.get("adminform").form if context.get("adminform") else None
@@ -331,14 +332,8 @@ class DigestAdmin(WorkflowAdminMixin, admin.ModelAdmin):
         missing = obj.entry_count - obj.ready_count
         return format_html('<strong style="color:#b00">{}</strong>', missing) if missing else "0"
 
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        extra_context = extra_context or {}
-        if object_id:
-            obj = self.get_object(request, object_id)
-            if obj is not None:
-                extra_context.update(self.workflow_context(request, obj))
-                extra_context["blockers"] = workflow.digest_blockers(obj)
-        return super().changeform_view(request, object_id, form_url, extra_context)
+    def extra_change_context(self, request, obj) -> dict:
+        return {"blockers": workflow.digest_blockers(obj)}
 
 
 @admin.register(AuditEntry)
