@@ -330,8 +330,8 @@ def cpu_ticks(server_session: int | None) -> dict | None:
     """CPU time used so far, in clock ticks, by process (Linux /proc; None elsewhere).
 
     "busy" is the whole machine; every process is filed under "server" (the
-    gunicorn processes: their own session), "db" (PostgreSQL, Redis), "client"
-    (this process) or nothing.
+    gunicorn processes: their own session), "db" (Redis, and the PostgreSQL
+    backends connected to the bench database), "client" (this process) or nothing.
     """
     try:
         fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
@@ -347,7 +347,7 @@ def cpu_ticks(server_session: int | None) -> dict | None:
                 group = "client"
             elif server_session is not None and session == server_session:
                 group = "server"
-            elif comm in ("postgres", "redis-server"):
+            elif comm == "redis-server" or (comm == "postgres" and is_bench_backend(stat.parent)):
                 group = "db"
             else:
                 continue
@@ -355,6 +355,15 @@ def cpu_ticks(server_session: int | None) -> dict | None:
         return {"busy": sum(fields) - fields[3] - fields[4], "processes": processes}
     except (OSError, ValueError, IndexError):
         return None
+
+
+def is_bench_backend(proc: Path) -> bool:
+    """A PostgreSQL backend ("postgres: 15/main: user dbname host(port) state") on the bench database."""
+    try:
+        title = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace").split()
+    except OSError:
+        return False
+    return connection.settings_dict["NAME"] in title
 
 
 def cpu_used(before: dict | None, after: dict | None, seconds: float) -> dict[str, float]:

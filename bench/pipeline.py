@@ -28,6 +28,7 @@ import os
 import re
 import resource
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -146,8 +147,14 @@ def worker_env(server_url: str) -> dict[str, str]:
 
 # --- the run ---------------------------------------------------------------------
 
-def timed_server(latency: float):
-    """FakeOpenAI that also records when each call came in and when its answer was sent."""
+def timed_server(latency: float, nodelay: bool = True):
+    """FakeOpenAI that also records when each call came in and when its answer was sent.
+
+    With ``nodelay`` its connections get TCP_NODELAY, as any production HTTP server sets: http.server
+    sends the headers and the body in two writes, and on a kept-alive connection Nagle's algorithm then
+    holds the body until the client's delayed ACK (40 ms on Linux): +40 ms on every call that reuses
+    a connection, an artifact of the test double, not of the pipeline.
+    """
     from tests.pipeline.fake_openai import FakeOpenAI
 
     class TimedFakeOpenAI(FakeOpenAI):
@@ -157,6 +164,8 @@ def timed_server(latency: float):
 
         def respond(self, handler, behaviour, body):
             began = time.perf_counter()
+            if nodelay:
+                handler.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             try:
                 return super().respond(handler, behaviour, body)
             finally:
@@ -243,7 +252,7 @@ def run(args: argparse.Namespace) -> int:
         return 1
     titles = {title: pk for pk, title in papers.items()}
 
-    with timed_server(args.latency) as server:
+    with timed_server(args.latency, nodelay=not args.nagle) as server:
         worker = Worker(worker_env(server.url), args.concurrency)
         try:
             worker.start(app)
@@ -300,6 +309,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--concurrency", type=int, default=8, help="worker threads (default: 8)")
     parser.add_argument("--latency", type=float, default=0.3, help="seconds per LLM call (default: 0.3)")
     parser.add_argument("--timeout", type=float, default=120.0, help="give up after this many seconds (default: 120)")
+    parser.add_argument("--nagle", action="store_true",
+                        help="leave Nagle's algorithm on in the fake LLM server (+40 ms per reused connection)")
     args = parser.parse_args(argv)
     if args.papers < 1 or args.concurrency < 1 or args.latency <= 0:
         parser.error("--papers and --concurrency must be at least 1, --latency above 0")

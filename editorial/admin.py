@@ -5,6 +5,8 @@ the user's permission on the server: buttons are only a convenience.
 """
 from __future__ import annotations
 
+import datetime as dt
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
@@ -16,6 +18,7 @@ from django.http import HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
@@ -24,6 +27,8 @@ from editorial import workflow
 from editorial.checks import check_summary, glossary_findings
 from editorial.diffs import as_text, inline_diff
 from editorial.forms import EDITABLE, SummaryForm
+from editorial.provenance import field_provenance
+from editorial.reports import edit_rates
 from editorial.models import AuditEntry
 from papers.models import Digest, DigestEntry, Status, Summary
 
@@ -259,7 +264,7 @@ class SummaryAdmin(WorkflowAdminMixin, SimpleHistoryAdmin):
 
     def extra_change_context(self, request, obj) -> dict:
         return {"side_by_side": self.side_by_side(obj), "checks": check_summary(obj),
-                "glossary": glossary_findings(obj), "paper": obj.paper}
+                "glossary": glossary_findings(obj), "paper": obj.paper, "provenance": field_provenance(obj)}
 
     def render_change_form(self, request, context, *args, **kwargs):
         form = context.get("adminform").form if context.get("adminform") else None
@@ -338,6 +343,24 @@ class DigestAdmin(WorkflowAdminMixin, admin.ModelAdmin):
 
 @admin.register(AuditEntry)
 class AuditEntryAdmin(admin.ModelAdmin):
+    def get_urls(self):
+        return [path("edit-rates/", self.admin_site.admin_view(self.edit_rate_view), name="editorial_edit_rates"),
+                *super().get_urls()]
+
+    def edit_rate_view(self, request):
+        """Edit rates per backend/model/prompt and field over a period (?days=30), as a table and a chart."""
+        if not request.user.has_perm("papers.view_summary"):
+            raise PermissionDenied
+        try:
+            days = max(1, min(3650, int(request.GET.get("days", 30))))
+        except ValueError:
+            days = 30
+        rows = edit_rates(since=timezone.now() - dt.timedelta(days=days))
+        return TemplateResponse(request, "admin/editorial/edit_rates.html", {
+            **self.admin_site.each_context(request), "opts": self.model._meta, "rows": rows, "days": days,
+            "title": "Edit rates of machine text",
+        })
+
     list_display = ("created_at", "user", "action", "subject", "from_state", "to_state", "comment")
     list_filter = ("action", "to_state")
     list_select_related = ("user", "summary__paper", "digest__topic")

@@ -18,7 +18,7 @@ from taggit.models import Tag
 
 from papers.caching import cached_page
 from papers.filters import PaperFilter
-from papers.models import Author, Digest, DigestEntry, Paper, Status, Topic
+from papers.models import Author, Digest, DigestEntry, Paper, Status, Summary, Topic
 from papers.search import search
 
 PAGE_SIZE = 20
@@ -98,11 +98,12 @@ def paper_detail(request, arxiv_id: str):
     paper = get_object_or_404(queryset, arxiv_id=arxiv_id)
     summary = getattr(paper, "summary", None)
     preview = summary is None or summary.status != Status.PUBLISHED
+    corrected = [str(Summary._meta.get_field(n).verbose_name) for n in sorted(summary.edited_fields())] if summary else []
     return render(
         request,
         "papers/paper_detail.html",
         {"paper": paper, "summary": summary, "preview": preview, "related": Paper.objects.related_to(paper)[:5],
-         "digests": [d for d in paper.digests.all() if d.status == Status.PUBLISHED]},
+         "digests": [d for d in paper.digests.all() if d.status == Status.PUBLISHED], "corrected": corrected},
     )
 
 

@@ -78,6 +78,7 @@ class _Context:
     topics: dict[str, Topic | None] = field(default_factory=dict)
     digests: dict[tuple, Digest] = field(default_factory=dict)
     author_ids: dict[str, int] = field(default_factory=dict)  # slug → id, across batches
+    current_format: str = ""
 
     def forget_rolled_back(self) -> None:
         """Rows cached from a rolled-back transaction no longer exist."""
@@ -135,7 +136,7 @@ def import_file(file: InputFile, *, ctx: _Context, format: str | None, progress=
     stats = FileStats(file=file.name)
     try:
         module = importers.get(format) if format else importers.detect(file)
-        stats.format = module.FORMAT
+        stats.format = ctx.current_format = module.FORMAT
         pending: list[PaperRecord] = []
         for item in module.parse(file):
             if isinstance(item, ParseFailure):
@@ -384,7 +385,7 @@ def _generation(ctx: _Context, summary: Summary, record: PaperRecord, output: di
     return Generation.objects.create(
         summary=summary,
         kind=Generation.Kind.SOURCE,
-        backend=ctx.batch.format or "import",
+        backend=ctx.current_format or "import",
         source=record.source,
         output=output,
         raw_output=record.raw,
