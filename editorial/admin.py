@@ -218,6 +218,10 @@ class SummaryAdmin(WorkflowAdminMixin, SimpleHistoryAdmin):
 
     actions = [*WorkflowAdminMixin.actions, "assign_reviewer", "resummarize"]
 
+    def save_model(self, request, obj, form, change):
+        obj.merge_conflicts = {}  # saved after seeing them: the editor has decided
+        super().save_model(request, obj, form, change)
+
     @admin.display(description="arXiv", ordering="paper__arxiv_id")
     def arxiv_id(self, obj):
         return obj.paper.arxiv_id
@@ -263,7 +267,12 @@ class SummaryAdmin(WorkflowAdminMixin, SimpleHistoryAdmin):
                           messages.SUCCESS)
 
     def extra_change_context(self, request, obj) -> dict:
-        return {"side_by_side": self.side_by_side(obj), "checks": check_summary(obj),
+        conflicts = [
+            {"field": name, "label": Summary._meta.get_field(name).verbose_name,
+             "ours_diff": inline_diff(c["base"], c["ours"]), "theirs_diff": inline_diff(c["base"], c["theirs"])}
+            for name, c in (obj.merge_conflicts or {}).items()
+        ]
+        return {"merge_conflicts": conflicts, "side_by_side": self.side_by_side(obj), "checks": check_summary(obj),
                 "glossary": glossary_findings(obj), "paper": obj.paper, "provenance": field_provenance(obj)}
 
     def render_change_form(self, request, context, *args, **kwargs):

@@ -39,6 +39,8 @@ def check_summary(summary) -> list[Problem]:
     problems: list[Problem] = []
     english, chinese = paper.abstract or "", summary.abstract_zh or ""
 
+    for name in summary.merge_conflicts or {}:
+        problems.append(Problem(name, "merge_conflict", "new machine text clashes with an edit: decide and save"))
     if not (summary.headline_zh or summary.title_zh):
         problems.append(Problem("headline_zh", "empty", "no Chinese headline or title"))
     if not (summary.abstract_zh or summary.tldr):

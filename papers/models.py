@@ -201,6 +201,8 @@ class Summary(models.Model):
 
     machine_state = models.CharField(max_length=20, choices=MachineState.choices, blank=True, db_index=True)
     machine_note = models.TextField(blank=True, help_text="Why the machine text was flagged or failed.")
+    # field → {"base", "ours", "theirs"}: new machine text that clashes with an editor's change.
+    merge_conflicts = models.JSONField(default=dict, blank=True)
     # Bumped on every text save: a form that started from an older revision is stale.
     revision = models.PositiveIntegerField(default=0, editable=False)
     generation = models.ForeignKey(

@@ -29,7 +29,7 @@ from papers import caching, importers, search
 from papers.importers.records import DigestRef, ParseFailure, PaperRecord, TopicRecord
 from papers.importers.sources import InputError, InputFile, expand
 from papers.services import bulk
-from papers.services.summaries import machine_updates
+from papers.services.summaries import machine_updates, merge_edited
 from papers.topics import classify_topic
 from papers.models import (
     Authorship, Digest, DigestEntry, Generation, ImportBatch, Paper, RecordError, Status, Summary, Topic,
@@ -357,7 +357,12 @@ def _summary_upsert(ctx: _Context, paper_id: int, record: PaperRecord) -> bool:
         return True
 
     base = summary.generation.output if summary.generation_id else {}
-    updates, _kept = machine_updates(summary, base, given)
+    updates, kept = machine_updates(summary, base, given)
+    if kept and incoming.machine is None:  # a new source text meets an editor's change: merge, or record the clash
+        conflicts_before = dict(summary.merge_conflicts or {})
+        updates.update(merge_edited(summary, base, given, kept))
+        if summary.merge_conflicts != conflicts_before:
+            updates["merge_conflicts"] = summary.merge_conflicts
     # The source's own text: what an export says the machine wrote, else what the source says.
     source_text = incoming.machine if incoming.machine is not None else given
     changed = bool(updates)

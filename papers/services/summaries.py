@@ -7,6 +7,7 @@ review screen offers it as a suggestion beside the editor's text.
 """
 from __future__ import annotations
 
+from papers.merge import three_way_merge
 from papers.models import Generation, Summary
 
 
@@ -28,12 +29,33 @@ def machine_updates(summary: Summary, base: dict, incoming: dict) -> tuple[dict,
     return updates, kept
 
 
+def merge_edited(summary: Summary, base: dict, incoming: dict, kept: set[str]) -> dict:
+    """Three-way merge of each edited field: clean merges → values; conflicts go on the entry."""
+    merged = {}
+    conflicts = dict(summary.merge_conflicts or {})
+    for name in kept:
+        value, conflict = three_way_merge(base.get(name, ""), getattr(summary, name), incoming[name])
+        if conflict:
+            conflicts[name] = {"base": base.get(name, ""), "ours": getattr(summary, name), "theirs": incoming[name]}
+        else:
+            merged[name] = value
+            conflicts.pop(name, None)
+    summary.merge_conflicts = conflicts
+    return merged
+
+
 def summary_apply_generation(*, summary: Summary, generation: Generation) -> set[str]:
-    """Make ``generation`` the entry's machine text; returns the fields kept for the editor."""
+    """Make ``generation`` the entry's machine text, merging it with the editor's changes.
+
+    Untouched fields take the new text; edited fields get a three-way merge
+    (old machine text as the base); clashes are recorded in ``merge_conflicts``
+    for the editor.  Returns the fields in conflict.
+    """
     base = summary.generation.output if summary.generation_id else {}
     updates, kept = machine_updates(summary, base, generation.output)
+    updates.update(merge_edited(summary, base, generation.output, kept))
     for name, value in updates.items():
         setattr(summary, name, value)
     summary.generation = generation
     summary.save()
-    return kept
+    return set(summary.merge_conflicts)
