@@ -46,3 +46,5 @@ test: install-dev system-deps
 bench: install-dev
 	$(BIN)/python -m bench.import_snapshot
 	$(BIN)/python -m bench.pages
+	$(BIN)/python -m bench.pipeline
+	$(BIN)/python -m bench.review_day

@@ -256,7 +256,7 @@ def run(args: argparse.Namespace) -> int:
         worker = Worker(worker_env(server.url), args.concurrency)
         try:
             worker.start(app)
-            worker_cpu, own_cpu = worker.cpu_seconds(), self_cpu_seconds()
+            worker_cpu, own_cpu, load_before = worker.cpu_seconds(), self_cpu_seconds(), os.getloadavg()[0]
             started = time.perf_counter()
             results = ResultSet([summarize_paper.delay(pk) for pk in papers])
             queued = time.perf_counter() - started
@@ -295,6 +295,7 @@ def run(args: argparse.Namespace) -> int:
               f"median gap between call arrivals {1000 * gaps[len(gaps) // 2] if gaps else 0:.0f} ms")
     print(f"CPU during the run: worker {worker_cpu:.2f} s ({1000 * worker_cpu / args.papers:.0f} ms/paper), "
           f"bench process incl. LLM server {own_cpu:.2f} s, on {os.cpu_count()} CPUs")
+    print(f"machine load (1-min average) before/after: {load_before:.2f} / {os.getloadavg()[0]:.2f}")
     print(f"papers never called: {never_called}, calls matching no paper: {unmatched}")
     print(f"tasks returning no generation: {sum(1 for r in returned if r is None)}")
     print(f"Generations created: {generations} (failed: {failed})")
