@@ -40,7 +40,7 @@ DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/paperdesk_bench_pipel
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/13"
 ROOT = Path(__file__).resolve().parents[1]
 WORKER_LOG = ROOT / "bench" / "out" / "pipeline-worker.log"
-TITLE_RE = re.compile(r"^Title: (.*?)\n\nAuthors: ", re.S | re.M)
+TITLE_RE = re.compile(r"^Title: (.*?)\n\nAuthors: ", re.DOTALL | re.MULTILINE)
 
 
 # --- setup -----------------------------------------------------------------------
@@ -48,7 +48,7 @@ TITLE_RE = re.compile(r"^Title: (.*?)\n\nAuthors: ", re.S | re.M)
 def configure_environment() -> None:
     """Before django.setup(): the bench's own database, and Redis as the broker (never eager)."""
     os.environ.setdefault("DATABASE_URL", DEFAULT_DATABASE_URL)
-    os.environ.setdefault("REDIS_URL", DEFAULT_REDIS_URL)
+    os.environ["REDIS_URL"] = os.environ.get("REDIS_URL") or DEFAULT_REDIS_URL  # empty would mean "eager"
     os.environ.setdefault("DEBUG", "False")
 
 
@@ -185,7 +185,7 @@ def wait_for_results(results, worker: Worker, deadline: float) -> list:
 
     while True:
         try:
-            return results.get(timeout=1.0, propagate=True)
+            return results.get(timeout=1.0, propagate=False)  # a failed task's exception comes back as a value
         except ResultTimeout:
             if worker.proc.poll() is not None:
                 raise Stalled(f"the worker exited with {worker.proc.returncode} mid-run") from None
@@ -207,9 +207,10 @@ def stall_report(results, worker: Worker, redis_url: str) -> str:
     alive = worker.proc is not None and worker.proc.poll() is None
     log = WORKER_LOG.read_text(errors="replace").splitlines()[-15:] if WORKER_LOG.exists() else []
     return "\n".join([
-        f"  results done: {results.completed_count()} of {len(results)}; "
-        f"Generations: {Generation.objects.count()}",
+        f"  results done: {results.completed_count()} of {len(results)}; Generations: {Generation.objects.count()}",
         f"  broker: {queued} messages waiting in 'llm', {unacked} delivered but unacknowledged",
+        *(["  nothing left in the broker: was the Redis db flushed by something else?"]
+          if not queued and not unacked and alive else []),
         f"  worker alive: {alive}; last lines of {WORKER_LOG}:",
         *(f"    {line}" for line in log),
     ])
@@ -297,11 +298,13 @@ def run(args: argparse.Namespace) -> int:
           f"bench process incl. LLM server {own_cpu:.2f} s, on {os.cpu_count()} CPUs")
     print(f"machine load (1-min average) before/after: {load_before:.2f} / {os.getloadavg()[0]:.2f}")
     print(f"papers never called: {never_called}, calls matching no paper: {unmatched}")
-    print(f"tasks returning no generation: {sum(1 for r in returned if r is None)}")
+    errors = [r for r in returned if isinstance(r, BaseException)]
+    print(f"tasks returning no generation: {sum(1 for r in returned if r is None)}, tasks failed: {len(errors)}"
+          + (f" (first: {errors[0]!r})" if errors else ""))
     print(f"Generations created: {generations} (failed: {failed})")
     print(f"duplicate calls: {duplicates}")
     print(f"ratio: {wall / ideal:.2f}")
-    return 0 if generations == args.papers and not failed else 1
+    return 0 if generations == args.papers and not failed and not errors else 1
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -320,6 +323,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    # SIGTERM unwinds like Ctrl-C, so the worker and the server are stopped on the way out.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     configure_environment()
     from bench.import_snapshot import ensure_database, setup_django
 

@@ -10,7 +10,7 @@ from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from papers import caching, search
-from papers.models import Digest, DigestEntry, Paper, Summary
+from papers.models import Digest, DigestEntry, Paper, Status, Summary
 
 
 def paper_tags(paper: Paper) -> list[str]:
@@ -24,7 +24,15 @@ def paper_tags(paper: Paper) -> list[str]:
     return tags
 
 
-def _paper_changed(paper_id: int) -> None:
+# Shown now, or just withdrawn.  Drafts are on no public page and in no public search:
+# they are indexed, and pages invalidated, when they go live.
+PUBLIC_STATES = {Status.PUBLISHED, Status.UNPUBLISHED}
+
+
+def _paper_changed(paper_id: int, *, visible: bool = True) -> None:
+    if not visible:
+        return
+
     def later():
         paper = Paper.objects.filter(pk=paper_id).select_related("topic").first()
         if paper is not None:
@@ -37,7 +45,7 @@ def _paper_changed(paper_id: int) -> None:
 @receiver(post_save, sender=Summary)
 @receiver(post_delete, sender=Summary)
 def summary_changed(sender, instance: Summary, **kwargs):
-    _paper_changed(instance.paper_id)
+    _paper_changed(instance.paper_id, visible=instance.status in PUBLIC_STATES)
 
 
 @receiver(post_save, sender=Paper)

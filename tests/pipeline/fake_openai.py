@@ -7,6 +7,7 @@ but not Chinese), "429", "500", "401", "400", "slow".  Every call is recorded.
 from __future__ import annotations
 
 import json
+import socket
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -40,6 +41,12 @@ class FakeOpenAI:
 
             def log_message(self, *args):
                 pass
+
+            def setup(self):
+                super().setup()
+                # Headers and body go out in two writes: without this a kept-alive client waits 40 ms
+                # for a delayed ACK on every call.
+                self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
             def do_POST(self):
                 body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
