@@ -10,8 +10,9 @@ all written with SQL), starts gunicorn with the production settings, and
 drives it with a small keep-alive HTTP client (8 connections, 1 s warm-up,
 5 s measured per scenario).  Scenarios:
 
-* ``static``: an HTML file of the paper page's size served by WhiteNoise from
-  the same gunicorn — the ceiling: no view, no template, no database;
+* ``static``: the paper page saved as an HTML file, served by WhiteNoise from
+  the same gunicorn — the ceiling: no view, no template, no database (measured
+  before and after the cached pages, the better run kept);
 * ``digest`` and ``paper``, uncached (``PAGE_CACHE=False``, no Redis) and
   cached (Redis, every page rendered once before the measurement);
 * ``search``: the search page over English and Chinese words (never cached).
@@ -146,8 +147,10 @@ def create_summaries() -> int:
     """A published Summary for every paper: Chinese headline and one-liner, nothing else."""
     pick = "({}::text[])[1 + (h / {} %% {})]"
     # h: a well-mixed non-negative number per paper id (Knuth's multiplicative hash).
-    subject, aspect = pick.format("%(subjects)s", 1, len(ZH_SUBJECTS)), pick.format("%(aspects)s", 7, len(ZH_ASPECTS))
-    subject2, aspect2 = pick.format("%(subjects)s", 131, len(ZH_SUBJECTS)), pick.format("%(aspects)s", 2741, len(ZH_ASPECTS))
+    subject = pick.format("%(subjects)s", 1, len(ZH_SUBJECTS))
+    aspect = pick.format("%(aspects)s", 7, len(ZH_ASPECTS))
+    subject2 = pick.format("%(subjects)s", 131, len(ZH_SUBJECTS))
+    aspect2 = pick.format("%(aspects)s", 2741, len(ZH_ASPECTS))
     headline = f"format({pick.format('%(headlines)s', 58757, len(ZH_HEADLINES))}, {subject}, {aspect})"
     tldr = f"format({pick.format('%(tldrs)s', 524287, len(ZH_TLDRS))}, {subject2}, {aspect2})"
     return insert_select(
@@ -247,8 +250,8 @@ def check_index(sample: int = 50) -> None:
         raise SystemExit(f"bench.pages: bulk search vectors differ from index_papers for papers {differ[:10]}")
 
 
-def ensure_data(n: int) -> None:
-    if data_ready(n):
+def ensure_data(n: int, rebuild: bool = False) -> None:
+    if not rebuild and data_ready(n):
         count = scalar("SELECT count(*) FROM papers_summary WHERE status = 'published'")
         print(f"setup: skipped, the database already holds {count:,} published papers")
         return
@@ -322,6 +325,8 @@ def write_static_page(static_root: Path, arxiv_id: str) -> int:
     path.write_bytes(response.content)
     return len(response.content)
 
+
+# --- who used the CPUs ------------------------------------------------------------------
 
 CPU_GROUPS = ("server", "db", "client", "other")
 
@@ -418,13 +423,12 @@ def server_env(cached: bool) -> dict[str, str]:
 
 def collectstatic() -> Path:
     env = server_env(cached=False)
-    subprocess.run(
-        [sys.executable, "manage.py", "collectstatic", "--noinput", "--verbosity", "0"], cwd=BASE_DIR, env=env, check=True
-    )
+    manage = [sys.executable, "manage.py"]
+    subprocess.run([*manage, "collectstatic", "--noinput", "--verbosity", "0"], cwd=BASE_DIR, env=env, check=True)
     root = subprocess.run(
-        [sys.executable, "-c", "import django; django.setup(); from django.conf import settings; print(settings.STATIC_ROOT)"],
+        [*manage, "shell", "--command", "from django.conf import settings; print(settings.STATIC_ROOT)"],
         cwd=BASE_DIR, env=env, check=True, capture_output=True, text=True,
-    ).stdout.strip()
+    ).stdout.strip().splitlines()[-1]  # (the shell may print a banner first)
     return Path(root)
 
 
@@ -448,9 +452,14 @@ class Gunicorn:
     def __enter__(self) -> Gunicorn:
         OUT_DIR.mkdir(parents=True, exist_ok=True)
         command = [
-            str(Path(sys.executable).with_name("gunicorn")), "config.wsgi:application",
+            sys.executable, "-m", "gunicorn", "config.wsgi:application",
             "--bind", f"127.0.0.1:{self.port}", "--workers", str(self.args.workers),
-            "--worker-class", self.args.worker_class, "--threads", str(self.args.threads),
+            # (gunicorn turns sync workers into gthread ones when given more than one thread)
+            "--worker-class", self.args.worker_class,
+            "--threads", str(self.args.threads if self.args.worker_class == "gthread" else 1),
+            # Load the app before forking: every worker is ready as soon as it exists, so no
+            # scenario starts while one worker is still booting (see wait_ready).
+            "--preload",
             "--keep-alive", "5", "--graceful-timeout", "10", "--no-control-socket",
             "--worker-tmp-dir", "/dev/shm" if Path("/dev/shm").is_dir() else tempfile.gettempdir(),
             "--error-logfile", str(self.log),
@@ -469,18 +478,37 @@ class Gunicorn:
         return self
 
     def wait_ready(self, timeout: float = 60) -> None:
+        """Until gunicorn answers and all its workers exist.
+
+        A keep-alive connection stays with the worker that accepted it: connections
+        opened while only one worker is up would all land on it, halving the throughput.
+        """
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise SystemExit(f"bench.pages: gunicorn exited with {self.process.returncode}:\n{self.log_tail()}")
+            probe = Connection(self.port)
             try:
-                status = Connection(self.port).request(f"/static/{STATIC_NAME}").status
-            except OSError:
+                status = probe.request(f"/static/{STATIC_NAME}").status
+            except (OSError, EOFError):
                 status = None
-            if status == 200:
+            finally:
+                probe.close()
+            if status == 200 and len(self.worker_pids()) >= self.args.workers:
+                time.sleep(0.2)
                 return
             time.sleep(0.1)
         raise SystemExit(f"bench.pages: gunicorn did not answer within {timeout:.0f} s:\n{self.log_tail()}")
+
+    def worker_pids(self) -> list[int]:
+        pids = []
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == self.process.pid:  # ppid
+                    pids.append(int(stat.parent.name))
+            except (OSError, ValueError, IndexError):
+                continue
+        return pids if Path("/proc/self/stat").exists() else [0] * self.args.workers
 
     def log_tail(self, lines: int = 30) -> str:
         try:
@@ -512,15 +540,25 @@ class Response:
 
 
 class Connection:
-    """One keep-alive HTTP/1.1 connection to 127.0.0.1; reconnects when the server closes it."""
+    """One keep-alive HTTP/1.1 connection to 127.0.0.1; reconnects when the server closes it.
+
+    It also starts a new connection every ``REQUESTS_PER_CONNECTION`` requests, as
+    browsers and proxies do now and then: a gthread worker keeps every connection it
+    accepted, so without that a chance imbalance between the workers would last the
+    whole scenario.
+    """
+
+    REQUESTS_PER_CONNECTION = 100
 
     def __init__(self, port: int):
         self.port = port
         self.sock: socket.socket | None = None
         self.buffer = bytearray()
+        self.served = 0
 
     def connect(self) -> None:
         self.close()
+        self.served = 0
         self.sock = socket.create_connection(("127.0.0.1", self.port), timeout=30)
         self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
@@ -576,7 +614,8 @@ class Connection:
                 pass
             size = len(self.buffer)
             self.close()
-        if headers.get("connection", "").lower() == "close":
+        self.served += 1
+        if headers.get("connection", "").lower() == "close" or self.served >= self.REQUESTS_PER_CONNECTION:
             self.close()
         return Response(status, size, headers.get("x-cache", ""))
 
@@ -606,6 +645,7 @@ class Result:
     misses: int = 0
     size: int = 0
     cpu: dict[str, float] = field(default_factory=dict)  # CPUs used by group while measured (see cpu_ticks)
+    note: str = ""
 
     @property
     def rps(self) -> float:
@@ -623,9 +663,9 @@ def load(name: str, server: Gunicorn, paths: list[str], *, connections: int, war
     """``connections`` threads, each on its own keep-alive connection, requesting ``paths`` in turn.
 
     Throughput: the requests that complete in the ``duration`` seconds after
-    ``warmup``.  Latency: every request started in that window, including those
-    still running when it closes (they are waited for), so that slow pages are
-    not left out of the percentiles.
+    ``warmup``.  Latency: every request that was running during that window —
+    also those still running when it closes (they are waited for, no new ones
+    start), so that slow pages are not left out of the percentiles.
     """
     counter = itertools.count()
     start = time.perf_counter()
@@ -650,7 +690,7 @@ def load(name: str, server: Gunicorn, paths: list[str], *, connections: int, war
                 if response is not None and response.status != 200:
                     problem = f"HTTP {response.status}"
                 completed += not problem and measure_from <= done <= stop_at
-                if now < measure_from:
+                if done < measure_from:
                     continue
                 if problem:
                     errors[problem] = errors.get(problem, 0) + 1
@@ -708,7 +748,7 @@ def print_table(results: list[Result], static: Result) -> None:
     print(f"{'scenario':<16} {'req/s':>7} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'×static':>7} "
           f"{'KiB':>5}  {'CPUs: server db client other':<28}  notes")
     for r in results:
-        notes = []
+        notes = [r.note] if r.note else []
         if r.hits or r.misses:
             notes.append(f"cache hits {r.hits / (r.hits + r.misses):.0%}")
         if r.errors:
@@ -726,11 +766,16 @@ def verdicts(results: dict[str, Result]) -> list[tuple[str, bool]]:
     checks = []
     for name in ("digest cached", "paper cached"):
         ratio = results[name].rps / static.rps
-        checks.append((f"{name}: {ratio:.2f}× static throughput (target ≥ {CACHED_MIN_RATIO})", ratio >= CACHED_MIN_RATIO))
-    for name, p, limit in (("digest uncached", 99, UNCACHED_MAX_P99_MS), ("paper uncached", 99, UNCACHED_MAX_P99_MS),
-                           ("search", 95, SEARCH_MAX_P95_MS)):
+        checks.append(
+            (f"{name}: {ratio:.2f}× static throughput (target ≥ {CACHED_MIN_RATIO})", ratio >= CACHED_MIN_RATIO)
+        )
+    latency_targets = (
+        ("digest uncached", 99, UNCACHED_MAX_P99_MS), ("paper uncached", 99, UNCACHED_MAX_P99_MS),
+        ("search", 95, SEARCH_MAX_P95_MS),
+    )
+    for name, p, limit in latency_targets:
         value = results[name].percentile(p)
-        shown = "no request started in the window finished" if math.isnan(value) else f"{value:.1f} ms"
+        shown = "no request finished" if math.isnan(value) else f"{value:.1f} ms"
         checks.append((f"{name}: p{p} {shown} (target < {limit:.0f} ms)", value < limit))
     for name, result in results.items():
         if result.errors:
@@ -743,13 +788,14 @@ def verdicts(results: dict[str, Result]) -> list[tuple[str, bool]]:
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench.pages", description=__doc__.split("\n\n")[0])
     parser.add_argument("--n", type=int, default=100_000, help="published papers in the database (default: 100000)")
+    parser.add_argument("--rebuild", action="store_true", help="make the data again even if enough is there")
     parser.add_argument("--duration", type=float, default=5.0, help="measured seconds per scenario (default: 5)")
     parser.add_argument("--warmup", type=float, default=1.0, help="unmeasured seconds first (default: 1)")
     parser.add_argument("--connections", type=int, default=8, help="concurrent keep-alive connections (default: 8)")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (default: 2)")
-    parser.add_argument("--worker-class", default="sync", choices=("sync", "gthread"),
-                        help="gunicorn worker class (default: sync, the fastest here: see bench/README.md)")
-    parser.add_argument("--threads", type=int, default=1, help="threads per gthread worker (default: 1)")
+    parser.add_argument("--worker-class", default="gthread", choices=("sync", "gthread"),
+                        help="gunicorn worker class (default: gthread, the fastest here: see bench/README.md)")
+    parser.add_argument("--threads", type=int, default=4, help="threads per gthread worker (default: 4)")
     args = parser.parse_args(argv)
     if args.n < DIGEST_DAYS * DIGEST_SIZE:
         parser.error(f"--n must be at least {DIGEST_DAYS * DIGEST_SIZE} (the digests' papers)")
@@ -764,7 +810,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"bench.pages needs PostgreSQL; DATABASE_URL points to {connection.vendor}.", file=sys.stderr)
         return 2
     ensure_database()
-    ensure_data(args.n)
+    ensure_data(args.n, rebuild=args.rebuild)
     targets = pick_targets()
     matches = count_matches(targets.search_queries)
     print("search matches: " + ", ".join(f"{q!r} {n:,}" for q, n in matches.items()))
@@ -798,12 +844,17 @@ def run(args: argparse.Namespace) -> int:
 
     flush_redis(REDIS_CACHE_URL)
     with Gunicorn("cached", cached=True, args=args) as server:
-        results["static"] = load("static", server, [f"/static/{STATIC_NAME}"], **measure)
+        # The ceiling is measured before and after the cached pages and the better run kept:
+        # on a shared machine a burst of other work during one run would lower it (and flatter the ratio).
+        statics = [load("static", server, [f"/static/{STATIC_NAME}"], **measure)]
         for name, paths in (("digest cached", digest_paths), ("paper cached", cached_paper_paths)):
             failed, _ = prime(server.port, paths)
             if failed:
                 raise SystemExit(f"bench.pages: {name}: {failed} pages did not answer 200")
             results[name] = load(name, server, paths, **measure)
+        statics.append(load("static", server, [f"/static/{STATIC_NAME}"], **measure))
+        results["static"] = max(statics, key=lambda r: r.rps)
+        results["static"].note = "best of 2 runs: " + ", ".join(f"{r.rps:.0f}" for r in statics) + " req/s"
 
     order = ["static", "digest uncached", "digest cached", "paper uncached", "paper cached", "search"]
     print_table([results[name] for name in order], results["static"])

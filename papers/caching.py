@@ -66,7 +66,8 @@ def cached_page(tags_for):
                 response["X-Cache"] = "hit"
                 return response
             response = view(request, *args, **kwargs)
-            if response.status_code == 200 and not response.streaming:
+            # Like Django's cache middleware: a response that sets a cookie is someone's own.
+            if response.status_code == 200 and not response.streaming and not response.cookies:
                 cache.set(key, (response.content, response["Content-Type"]), PAGE_TIMEOUT)
                 response["X-Cache"] = "miss"
             return response

@@ -48,10 +48,9 @@ class PaperQuerySet(models.QuerySet):
         return self.filter(summary__status=Status.PUBLISHED)
 
     def for_listing(self):
-        """Everything a list or detail page shows, in a constant number of queries."""
-        return self.select_related("summary", "topic").prefetch_related(
+        """Everything a list page shows, in a constant number of queries (tags: detail pages only)."""
+        return self.select_related("summary", "topic").defer("search_vector").prefetch_related(
             Prefetch("authorships", queryset=Authorship.objects.select_related("author").order_by("position")),
-            "tags",
         )
 
     def related_to(self, paper: Paper):

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
+from django.db.models import Count, Prefetch, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -18,14 +18,26 @@ from taggit.models import Tag
 
 from papers.caching import cached_page
 from papers.filters import PaperFilter
-from papers.models import Author, Digest, DigestEntry, Paper, Status, Summary, Topic
+from papers.models import Author, Authorship, Digest, DigestEntry, Paper, Status, Summary, Topic
 from papers.search import search
 
 PAGE_SIZE = 20
 
 
+class CappedPaginator(Paginator):
+    """Counts at most MAX results: "1000+" is as useful to a reader as an exact 76,973, and far cheaper."""
+
+    MAX = 1000
+
+    @property
+    def count(self):
+        if not hasattr(self, "_capped_count"):
+            self._capped_count = self.object_list[: self.MAX + 1].count() if hasattr(self.object_list, "query") else len(self.object_list)
+        return self._capped_count
+
+
 def _page(request, queryset):
-    return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    return CappedPaginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
 
 
 def _filtered_list(request, queryset, template: str, context: dict):
@@ -72,7 +84,8 @@ def digest_detail(request, date: str, topic: str | None = None):
     entries = (
         DigestEntry.objects.filter(digest__in=digests, paper__summary__status=Status.PUBLISHED)
         .select_related("paper__summary", "paper__topic", "digest")
-        .prefetch_related("paper__authorships__author", "paper__tags")
+        .prefetch_related(Prefetch("paper__authorships",
+                                   queryset=Authorship.objects.select_related("author").order_by("position")))
         .order_by("paper__topic__position", "digest__topic__position", "position")
     )
     if topic_obj:
@@ -92,7 +105,7 @@ def digest_detail(request, date: str, topic: str | None = None):
 @require_GET
 @cached_page(lambda request, arxiv_id: [f"paper:{arxiv_id}"])
 def paper_detail(request, arxiv_id: str):
-    queryset = Paper.objects.for_listing().prefetch_related("digests")
+    queryset = Paper.objects.for_listing().prefetch_related("digests", "tags")
     if not request.user.is_staff:
         queryset = queryset.published()
     paper = get_object_or_404(queryset, arxiv_id=arxiv_id)

@@ -193,3 +193,16 @@ def test_cached_pages_are_invalidated_by_exactly_what_they_show(client, publishe
     digest = Digest.objects.get(date="2024-02-29")
     assert ASMV2 not in client.get("/digest/2024-02-29/").content.decode()
     assert digest.status == Status.PUBLISHED
+
+
+def test_language_switch_works_from_a_cached_page(published):
+    from django.test import Client
+
+    first = Client(enforce_csrf_checks=True)
+    assert first.get("/")["X-Cache"] == "miss"
+    reader = Client(enforce_csrf_checks=True)  # another visitor gets the cached page, no cookies
+    page = reader.get("/")
+    assert page["X-Cache"] == "hit" and "csrfmiddlewaretoken" not in page.content.decode()
+    response = reader.post(reverse("set_language"), {"language": "en", "next": "/"})
+    assert response.status_code == 302
+    assert "New papers on LLMs, agents and RAG" in reader.get("/").content.decode()
