@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import re
+import threading
 
 import markdown as md
 import nh3
@@ -33,9 +34,16 @@ def sanitize_html(value: str) -> str:
     )
 
 
+_local = threading.local()
+
+
 def markdown_to_html(text: str) -> str:
     """Markdown source → sanitized HTML (raw HTML inside it is sanitized too)."""
-    return sanitize_html(md.markdown(text, extensions=["sane_lists"], output_format="html"))
+    # Building a Markdown instance costs more than converting a few lines; one per thread, reset each use.
+    converter = getattr(_local, "markdown", None)
+    if converter is None:
+        converter = _local.markdown = md.Markdown(extensions=["sane_lists"], output_format="html")
+    return sanitize_html(converter.reset().convert(text))
 
 
 def key_points_html(points: list[str]) -> str:

@@ -7,7 +7,9 @@ summary — so editors see it before anything could reach readers.
 """
 from __future__ import annotations
 
+import json
 import re
+from functools import lru_cache
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -32,10 +34,8 @@ class SummaryOutput(BaseModel):
     keywords: list[str] = Field(max_length=12)
 
 
-def json_schema(*, lengths: bool = True) -> dict:
-    """The schema sent to the model.  Grammar-constrained servers (llama.cpp) get it
-    without length limits, which they would unroll into an enormous grammar;
-    pydantic still checks the limits on the answer."""
+@lru_cache(maxsize=2)
+def _schema(lengths: bool) -> str:
     schema = SummaryOutput.model_json_schema()
     schema["additionalProperties"] = False
     schema["required"] = list(SummaryOutput.model_fields)
@@ -43,7 +43,14 @@ def json_schema(*, lengths: bool = True) -> dict:
         for prop in schema["properties"].values():
             for key in ("maxLength", "minLength", "maxItems", "minItems"):
                 prop.pop(key, None)
-    return schema
+    return json.dumps(schema)
+
+
+def json_schema(*, lengths: bool = True) -> dict:
+    """The schema sent to the model.  Grammar-constrained servers (llama.cpp) get it
+    without length limits, which they would unroll into an enormous grammar;
+    pydantic still checks the limits on the answer.  Built once per process (it is the same every call)."""
+    return json.loads(_schema(lengths))
 
 
 URL_RE = re.compile(r"^\s*https?://\S+\s*$")
