@@ -6,8 +6,12 @@ Imports N synthetic papers (the generator of ``bench.import_snapshot``, through
 ``papers.services.ingest.import_sources``), starts the scripted local
 OpenAI-compatible server (``tests.pipeline.fake_openai.FakeOpenAI``) with a fixed
 latency, starts one real ``celery worker`` subprocess on the ``llm`` queue
-(thread pool, concurrency C), then times queueing ``summarize_paper.delay`` for
-every paper until every task has finished.
+(thread pool) with LLM calls capped at C in flight (``SUMMARIZER_CONCURRENCY``,
+the same Redis-held cap production uses), then times queueing
+``summarize_paper.delay`` for every paper until every task has finished.  The
+worker runs a few more threads than C (``--threads``, as the README advises),
+so that saving one answer overlaps with the next call instead of leaving its
+slot idle; the server checks that no more than C calls were ever in flight.
 
 The ideal time is N × latency ÷ C: the LLM calls alone, perfectly packed on C
 slots.  Everything above it is pipeline overhead (broker round trips, prefetch,
@@ -82,15 +86,15 @@ def import_papers(n: int) -> int:
 class Worker:
     """One ``celery worker`` subprocess on the llm queue, in its own process group."""
 
-    def __init__(self, env: dict[str, str], concurrency: int):
-        self.env, self.concurrency, self.proc, self.log = env, concurrency, None, None
+    def __init__(self, env: dict[str, str], threads: int):
+        self.env, self.threads, self.proc, self.log = env, threads, None, None
 
     def start(self, app, timeout: float = 60.0) -> None:
         WORKER_LOG.parent.mkdir(parents=True, exist_ok=True)
         self.log = WORKER_LOG.open("wb")
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "celery", "-A", "config", "worker", "--queues", "llm", "--pool", "threads",
-             "--concurrency", str(self.concurrency), "--without-gossip", "--without-mingle",
+             "--concurrency", str(self.threads), "--without-gossip", "--without-mingle",
              "--loglevel", "WARNING"],
             cwd=ROOT, env=self.env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True,
         )
@@ -126,7 +130,7 @@ class Worker:
             self.log = None
 
 
-def worker_env(server_url: str) -> dict[str, str]:
+def worker_env(server_url: str, concurrency: int) -> dict[str, str]:
     from django.conf import settings
 
     return {
@@ -139,6 +143,7 @@ def worker_env(server_url: str) -> dict[str, str]:
         "OPENAI_API_KEY": "x",
         "SUMMARIZER_MODEL": "fake-model",
         "SUMMARIZER_RPM": "0",
+        "SUMMARIZER_CONCURRENCY": str(concurrency),
         "DEBUG": "False",
         "SECRET_KEY": "bench",
         "CONN_MAX_AGE": os.environ.get("BENCH_WORKER_CONN_MAX_AGE", "60"),
@@ -254,7 +259,7 @@ def run(args: argparse.Namespace) -> int:
     titles = {title: pk for pk, title in papers.items()}
 
     with timed_server(args.latency, nodelay=not args.nagle) as server:
-        worker = Worker(worker_env(server.url), args.concurrency)
+        worker = Worker(worker_env(server.url, args.concurrency), args.threads)
         try:
             worker.start(app)
             worker_cpu, own_cpu, load_before = worker.cpu_seconds(), self_cpu_seconds(), os.getloadavg()[0]
@@ -282,14 +287,15 @@ def run(args: argparse.Namespace) -> int:
     gaps = sorted(b2 - b1 for (b1, _), (b2, _) in zip(sorted(spans), sorted(spans)[1:]))
 
     print(f"papers: {args.papers}")
-    print(f"concurrency: {args.concurrency}")
+    print(f"concurrency: {args.concurrency} LLM calls at once (worker threads: {args.threads})")
     print(f"LLM latency: {args.latency * 1000:.0f} ms")
     print(f"queued in: {queued:.2f} s")
     print(f"wall time: {wall:.2f} s")
     print(f"ideal time: {ideal:.2f} s ({args.papers} × {args.latency:g} s / {args.concurrency})")
     print(f"throughput: {args.papers / wall:.1f} papers/s (ideal {args.papers / ideal:.1f})")
     print(f"LLM calls: {len(calls)}")
-    print(f"LLM calls in flight: {in_flight:.2f} on average (ideal {args.concurrency})")
+    print(f"LLM calls in flight: {in_flight:.2f} on average (ideal {args.concurrency}), "
+          f"{most_at_once(spans)} at most (cap {args.concurrency})")
     if spans:
         first, last = min(b for b, _ in spans) - started, max(e for _, e in spans) - started
         print(f"first call arrived at {first:.2f} s, last answer sent at {last:.2f} s; "
@@ -304,20 +310,34 @@ def run(args: argparse.Namespace) -> int:
     print(f"Generations created: {generations} (failed: {failed})")
     print(f"duplicate calls: {duplicates}")
     print(f"ratio: {wall / ideal:.2f}")
-    return 0 if generations == args.papers and not failed and not errors else 1
+    capped = most_at_once(spans) <= args.concurrency
+    return 0 if generations == args.papers and not failed and not errors and capped else 1
+
+
+def most_at_once(spans: list[tuple[float, float]]) -> int:
+    """The most calls the server was answering at one moment."""
+    events = sorted([(begin, 1) for begin, _ in spans] + [(end, -1) for _, end in spans], key=lambda e: (e[0], e[1]))
+    most = current = 0
+    for _, step in events:
+        current += step
+        most = max(most, current)
+    return most
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench.pipeline", description=__doc__.split("\n\n")[0])
     parser.add_argument("--papers", type=int, default=200, help="papers to summarize (default: 200)")
-    parser.add_argument("--concurrency", type=int, default=8, help="worker threads (default: 8)")
+    parser.add_argument("--concurrency", type=int, default=8,
+                        help="LLM calls at once, SUMMARIZER_CONCURRENCY (default: 8)")
+    parser.add_argument("--threads", type=int, help="worker threads (default: concurrency + 4)")
     parser.add_argument("--latency", type=float, default=0.3, help="seconds per LLM call (default: 0.3)")
     parser.add_argument("--timeout", type=float, default=120.0, help="give up after this many seconds (default: 120)")
     parser.add_argument("--nagle", action="store_true",
                         help="leave Nagle's algorithm on in the fake LLM server (+40 ms per reused connection)")
     args = parser.parse_args(argv)
-    if args.papers < 1 or args.concurrency < 1 or args.latency <= 0:
-        parser.error("--papers and --concurrency must be at least 1, --latency above 0")
+    args.threads = args.threads or args.concurrency + 4
+    if args.papers < 1 or args.concurrency < 1 or args.threads < 1 or args.latency <= 0:
+        parser.error("--papers, --concurrency and --threads must be at least 1, --latency above 0")
     return args
 
 

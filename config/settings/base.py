@@ -147,6 +147,7 @@ SUMMARIZER_MODEL = env("SUMMARIZER_MODEL", default="gpt-4o-mini")
 SUMMARIZER_RESPONSE_FORMAT = env("SUMMARIZER_RESPONSE_FORMAT", default="json_schema")
 SUMMARIZER_TIMEOUT = env.float("SUMMARIZER_TIMEOUT", default=60.0)  # seconds per call
 SUMMARIZER_RPM = env.int("SUMMARIZER_RPM", default=60)  # requests per minute, across all workers
+SUMMARIZER_CONCURRENCY = env.int("SUMMARIZER_CONCURRENCY", default=8)  # calls in flight at once, across all workers
 SUMMARIZER_MAX_RETRIES = env.int("SUMMARIZER_MAX_RETRIES", default=5)
 # Cost estimate, USD per million tokens (input, output); 0 for local models.
 SUMMARIZER_PRICE_IN = env.float("SUMMARIZER_PRICE_IN", default=0.15)

@@ -64,11 +64,16 @@ class OpenAICompatibleSummarizer(Summarizer):
                                 tokens_out=usage[1], latency_ms=latency, cost_usd=round(cost, 6))
 
     def _call(self, messages: list[dict], usage: list[int]) -> str:
-        ratelimit.acquire(f"llm:{self.name}:{self.model}", settings.SUMMARIZER_RPM)
+        limits = f"llm:{self.name}:{self.model}"
         try:
-            response = self.client.chat.completions.create(
-                model=self.model, messages=messages, temperature=0.2, response_format=response_format(),
-            )
+            # The slot is released as soon as the answer is in: saving it overlaps with the next call.
+            with ratelimit.slot(limits, settings.SUMMARIZER_CONCURRENCY, lease=settings.SUMMARIZER_TIMEOUT + 30):
+                ratelimit.acquire(limits, settings.SUMMARIZER_RPM)
+                response = self.client.chat.completions.create(
+                    model=self.model, messages=messages, temperature=0.2, response_format=response_format(),
+                )
+        except TimeoutError as exc:  # waited too long for a slot or the per-minute window: try again later
+            raise TransientError(str(exc)) from exc
         except openai.RateLimitError as exc:
             raise TransientError(f"rate limited (429): {exc}", retry_after=_retry_after(exc)) from exc
         except openai.InternalServerError as exc:

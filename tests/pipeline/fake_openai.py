@@ -32,6 +32,7 @@ class FakeOpenAI:
         self.script = list(script)
         self.latency = latency
         self.calls: list[dict] = []
+        self.in_flight = self.most_in_flight = 0
         self.lock = threading.Lock()
         self.call_started = threading.Event()
         server = self
@@ -53,8 +54,14 @@ class FakeOpenAI:
                 with server.lock:
                     server.calls.append(body)
                     behaviour = server.script.pop(0) if len(server.script) > 1 else server.script[0]
+                    server.in_flight += 1
+                    server.most_in_flight = max(server.most_in_flight, server.in_flight)
                 server.call_started.set()
-                server.respond(self, behaviour, body)
+                try:
+                    server.respond(self, behaviour, body)
+                finally:
+                    with server.lock:
+                        server.in_flight -= 1
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.httpd.daemon_threads = True

@@ -1,6 +1,10 @@
 """The smaller parts of the pipeline: rate limit, topics, async import, import progress, schedules."""
 from __future__ import annotations
 
+import threading
+import time
+import uuid
+
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
@@ -8,6 +12,7 @@ from django_celery_beat.models import PeriodicTask
 
 from papers import ratelimit
 from papers.models import ImportBatch, Paper
+from papers.summarizers.openai_compatible import OpenAICompatibleSummarizer
 from papers.tasks import backoff
 from papers.topics import classify_topic
 
@@ -25,6 +30,54 @@ def test_rate_limit_is_shared_through_redis(settings):
         assert ratelimit.acquire("test-rl", 3, sleep=sleep, clock=lambda: clock[0]) == 0
     waited = ratelimit.acquire("test-rl", 3, sleep=sleep, clock=lambda: clock[0])
     assert waited == pytest.approx(40.01, abs=0.1) and len(slept) == 1  # until the next minute window
+
+
+def test_concurrency_slots_cap_calls_in_flight(settings):
+    name, held, most, lock = f"test-slots-{uuid.uuid4().hex}", [0], [0], threading.Lock()
+
+    def call():
+        with ratelimit.slot(name, 3, lease=30):
+            with lock:
+                held[0] += 1
+                most[0] = max(most[0], held[0])
+            time.sleep(0.05)
+            with lock:
+                held[0] -= 1
+
+    threads = [threading.Thread(target=call) for _ in range(12)]
+    started = time.monotonic()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    # 12 calls of 50 ms, 3 at a time: 4 rounds; a freed slot is taken at once (no 1-second poll).
+    assert most[0] == 3 and time.monotonic() - started < 0.9
+
+
+def test_a_dead_holders_slot_frees_when_its_lease_ends(settings):
+    name = f"test-slots-{uuid.uuid4().hex}"
+    redis = ratelimit._redis()
+    redis.zadd(f"slots:{name}", {"killed-worker": time.time() + 0.3})  # a lease nobody will release
+    with pytest.raises(TimeoutError, match="no free slot of 1"):
+        with ratelimit.slot(name, 1, lease=30, max_wait=0.1):
+            pass
+    with ratelimit.slot(name, 1, lease=30, max_wait=5) as waited:
+        assert 0 < waited < 2
+    assert redis.zcard(f"slots:{name}") == 0  # released on the way out
+
+
+def test_the_openai_backend_keeps_to_its_concurrency_setting(settings, fake_llm):
+    server = fake_llm(latency=0.1)
+    settings.SUMMARIZER_CONCURRENCY = 2
+    settings.SUMMARIZER_MODEL = f"fake-{uuid.uuid4().hex}"  # a slot set of its own
+    backend = OpenAICompatibleSummarizer()
+    threads = [threading.Thread(target=backend._call, args=([{"role": "user", "content": "x"}], [0, 0]))
+               for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(server.calls) == 6 and server.most_in_flight == 2
 
 
 def test_backoff_grows_and_is_jittered():
