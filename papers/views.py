@@ -83,7 +83,7 @@ def digest_detail(request, date: str, topic: str | None = None):
     topic_obj = get_object_or_404(Topic, slug=topic) if topic else None
     entries = (
         DigestEntry.objects.filter(digest__in=digests, paper__summary__status=Status.PUBLISHED)
-        .select_related("paper__summary", "paper__topic", "digest")
+        .select_related("paper__summary", "paper__topic", "digest").defer("paper__search_vector")
         .prefetch_related(Prefetch("paper__authorships",
                                    queryset=Authorship.objects.select_related("author").order_by("position")))
         .order_by("paper__topic__position", "digest__topic__position", "position")

@@ -206,3 +206,29 @@ def test_language_switch_works_from_a_cached_page(published):
     response = reader.post(reverse("set_language"), {"language": "en", "next": "/"})
     assert response.status_code == 302
     assert "New papers on LLMs, agents and RAG" in reader.get("/").content.decode()
+
+
+def test_a_cache_hit_carries_the_headers_of_the_rendered_page(client, published):
+    miss = client.get("/digest/2024-02-29/", HTTP_ACCEPT_LANGUAGE="en")
+    hit = client.get("/digest/2024-02-29/", HTTP_ACCEPT_LANGUAGE="en")
+    assert (miss["X-Cache"], hit["X-Cache"]) == ("miss", "hit") and hit.content == miss.content
+    for header in ("Content-Type", "Content-Language", "Vary", "X-Frame-Options"):
+        assert hit[header] == miss[header], header
+    assert hit["Content-Language"] == "en" and "Accept-Language" in hit["Vary"]
+    assert int(hit["Content-Length"]) == len(hit.content)
+    chinese = client.get("/digest/2024-02-29/", HTTP_ACCEPT_LANGUAGE="zh-hans")  # each language its own page
+    assert chinese["X-Cache"] == "miss" and chinese["Content-Language"] == "zh-hans"
+
+
+def test_signed_in_staff_never_read_or_fill_the_shared_cache(client, admin_client, published, drafts):
+    assert client.get("/paper/2402.19474/")["X-Cache"] == "miss"
+    assert "X-Cache" not in admin_client.get("/paper/2402.19474/")  # the stored copy is not served to staff
+    preview = admin_client.get(f"/paper/{drafts.arxiv_id}/")  # a draft, previewed by staff
+    assert preview.status_code == 200 and "X-Cache" not in preview
+    assert client.get(f"/paper/{drafts.arxiv_id}/").status_code == 404  # and never stored for readers
+
+
+def test_a_reader_with_a_pending_message_gets_a_fresh_page(client, published):
+    assert client.get("/")["X-Cache"] == "miss"
+    client.cookies["messages"] = "pending"
+    assert "X-Cache" not in client.get("/")
