@@ -308,9 +308,9 @@ def pick_targets(seed: int = 7) -> Targets:
 
 def count_matches(queries: list[str]) -> dict[str, int]:
     from papers.models import Paper
-    from papers.search import search
+    from papers.search import matching
 
-    return {q: search(Paper.objects.published(), q).count() for q in queries}
+    return {q: matching(Paper.objects.published(), q).count() for q in queries}
 
 
 def write_static_page(static_root: Path, arxiv_id: str) -> int:

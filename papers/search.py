@@ -30,6 +30,7 @@ ZH_SUMMARY_FIELDS = ("headline_zh", "title_zh", "abstract_zh", "background", "pr
                      "method_details", "conclusion", "affiliation")
 TOKEN_RE = re.compile(r"[\w\-\.]+", re.UNICODE)
 MAX_QUERY_LENGTH = 200
+CANDIDATES = 200  # newest matches ranked per search: ten pages of results
 
 
 @lru_cache(maxsize=1)
@@ -84,25 +85,23 @@ def _terms(query: str) -> list[str]:
     return TOKEN_RE.findall(segment(query[:MAX_QUERY_LENGTH]))
 
 
-def search(queryset: QuerySet, query: str) -> QuerySet:
-    """Papers matching every word of ``query``, best first on PostgreSQL."""
+def _ts_query(terms: list[str]):
+    english = " ".join(t for t in terms if not CJK_RE.search(t))
+    chinese = " ".join(t for t in terms if CJK_RE.search(t))
+    ts_query = SearchQuery(english, config="english", search_type="plain") if english else None
+    if chinese:
+        zh_query = SearchQuery(chinese, config="simple", search_type="plain")
+        ts_query = zh_query if ts_query is None else ts_query & zh_query
+    return ts_query
+
+
+def matching(queryset: QuerySet, query: str) -> QuerySet:
+    """Every paper matching every word of ``query``, unordered."""
     terms = _terms(query)
     if not terms:
         return queryset.none()
     if is_postgres():
-        english = " ".join(t for t in terms if not CJK_RE.search(t))
-        chinese = " ".join(t for t in terms if CJK_RE.search(t))
-        ts_query = None
-        if english:
-            ts_query = SearchQuery(english, config="english", search_type="plain")
-        if chinese:
-            zh_query = SearchQuery(chinese, config="simple", search_type="plain")
-            ts_query = zh_query if ts_query is None else ts_query & zh_query
-        return (
-            queryset.filter(search_vector=ts_query)
-            .annotate(rank=SearchRank(F("search_vector"), ts_query))
-            .order_by("-rank", "-published", "-arxiv_id")
-        )
+        return queryset.filter(search_vector=_ts_query(terms))
     condition = Q()
     for term in terms:
         term_q = Q(title__icontains=term) | Q(abstract__icontains=term) | Q(summary__tldr__icontains=term)
@@ -110,3 +109,24 @@ def search(queryset: QuerySet, query: str) -> QuerySet:
             term_q |= Q(**{f"summary__{name}__icontains": term})
         condition &= term_q
     return queryset.filter(condition)
+
+
+def search(queryset: QuerySet, query: str) -> tuple[QuerySet, int, bool]:
+    """The newest ``CANDIDATES`` papers matching ``query``, best first; how many; whether more matched.
+
+    Ranking reads every candidate's whole vector, so ranking all of a broad
+    word's matches (tens of thousands on a big desk) takes seconds; the newest
+    matches are found by walking the date index and stopping early, and only
+    they are ranked.  Narrow queries (fewer matches than that) are ranked in
+    full.  Filters belong in ``queryset``, so they apply before the cut.
+    """
+    matches = matching(queryset, query).order_by("-published", "-arxiv_id")
+    newest = list(matches.values_list("pk", flat=True)[: CANDIDATES + 1])
+    more = len(newest) > CANDIDATES
+    results = queryset.filter(pk__in=newest[:CANDIDATES])
+    if is_postgres():
+        results = results.annotate(rank=SearchRank(F("search_vector"), _ts_query(_terms(query))))
+        results = results.order_by("-rank", "-published", "-arxiv_id")
+    else:
+        results = results.order_by("-published", "-arxiv_id")
+    return results, min(len(newest), CANDIDATES), more

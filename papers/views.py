@@ -18,8 +18,9 @@ from taggit.models import Tag
 
 from papers.caching import cached_page
 from papers.filters import PaperFilter
-from papers.models import Author, Authorship, Digest, DigestEntry, Paper, Status, Summary, Topic
-from papers.search import search
+from papers.fragments import attach_cards
+from papers.models import CARD_UNUSED_FIELDS, Author, Authorship, Digest, DigestEntry, Paper, Status, Summary, Topic
+from papers.search import CANDIDATES, search
 
 PAGE_SIZE = 20
 
@@ -29,6 +30,11 @@ class CappedPaginator(Paginator):
 
     MAX = 1000
 
+    def __init__(self, *args, known_count: int | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if known_count is not None:
+            self._capped_count = known_count
+
     @property
     def count(self):
         if not hasattr(self, "_capped_count"):
@@ -36,29 +42,33 @@ class CappedPaginator(Paginator):
         return self._capped_count
 
 
-def _page(request, queryset):
-    return CappedPaginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+def _page(request, queryset, known_count: int | None = None):
+    return CappedPaginator(queryset, PAGE_SIZE, known_count=known_count).get_page(request.GET.get("page"))
+
+
+def _page_of_cards(request, queryset, known_count: int | None = None):
+    page = _page(request, queryset, known_count)
+    page.object_list = list(page.object_list)
+    attach_cards(page.object_list)
+    return page
 
 
 def _filtered_list(request, queryset, template: str, context: dict):
     filterset = PaperFilter(request.GET, queryset=queryset)
     params = request.GET.copy()
     params.pop("page", None)
-    context.update(filter=filterset, page=_page(request, filterset.qs.for_listing()), querystring=params.urlencode())
+    context.update(filter=filterset, page=_page_of_cards(request, filterset.qs.for_listing().for_cards()),
+                   querystring=params.urlencode())
     return render(request, template, context)
 
 
 @require_GET
 @cached_page(lambda request, **kw: ["home"])
 def home(request):
-    return render(
-        request,
-        "papers/home.html",
-        {
-            "digests": Digest.objects.latest_per_topic(),
-            "latest": Paper.objects.published().for_listing().order_by("-summary__published_at", "-arxiv_id")[:PAGE_SIZE],
-        },
-    )
+    latest = Paper.objects.published().for_listing().for_cards().order_by("-summary__published_at", "-arxiv_id")
+    latest = list(latest[:PAGE_SIZE])
+    attach_cards(latest)
+    return render(request, "papers/home.html", {"digests": Digest.objects.latest_per_topic(), "latest": latest})
 
 
 @require_GET
@@ -83,7 +93,8 @@ def digest_detail(request, date: str, topic: str | None = None):
     topic_obj = get_object_or_404(Topic, slug=topic) if topic else None
     entries = (
         DigestEntry.objects.filter(digest__in=digests, paper__summary__status=Status.PUBLISHED)
-        .select_related("paper__summary", "paper__topic", "digest").defer("paper__search_vector")
+        .select_related("paper__summary", "paper__topic", "digest")
+        .defer(*(f"paper__{name}" for name in CARD_UNUSED_FIELDS))
         .prefetch_related(Prefetch("paper__authorships",
                                    queryset=Authorship.objects.select_related("author").order_by("position")))
         .order_by("paper__topic__position", "digest__topic__position", "position")
@@ -94,6 +105,7 @@ def digest_detail(request, date: str, topic: str | None = None):
     entries = [e for e in entries if not (e.paper_id in seen or seen.add(e.paper_id))]  # a paper once a day
     if topic_obj and not entries:
         raise Http404("nothing in this topic on this date")
+    attach_cards(e.paper for e in entries)
     return render(
         request,
         "papers/digest_detail.html",
@@ -115,7 +127,7 @@ def paper_detail(request, arxiv_id: str):
     return render(
         request,
         "papers/paper_detail.html",
-        {"paper": paper, "summary": summary, "preview": preview, "related": Paper.objects.related_to(paper)[:5],
+        {"paper": paper, "summary": summary, "preview": preview, "related": Paper.objects.related_to(paper),
          "digests": [d for d in paper.digests.all() if d.status == Status.PUBLISHED], "corrected": corrected},
     )
 
@@ -147,8 +159,14 @@ def author_detail(request, slug: str):
 @require_GET
 def search_view(request):
     query = request.GET.get("q", "").strip()
-    results = search(Paper.objects.published(), query) if query else Paper.objects.none()
-    return _filtered_list(request, results, "papers/search.html", {"query": query})
+    filterset = PaperFilter(request.GET, queryset=Paper.objects.published())
+    results, found, more = search(filterset.qs, query) if query else (Paper.objects.none(), 0, False)
+    params = request.GET.copy()
+    params.pop("page", None)
+    return render(request, "papers/search.html", {
+        "query": query, "filter": filterset, "more": more, "newest": CANDIDATES, "querystring": params.urlencode(),
+        "page": _page_of_cards(request, results.for_listing().for_cards(), known_count=found),
+    })
 
 
 @require_GET

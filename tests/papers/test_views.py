@@ -232,3 +232,53 @@ def test_a_reader_with_a_pending_message_gets_a_fresh_page(client, published):
     assert client.get("/")["X-Cache"] == "miss"
     client.cookies["messages"] = "pending"
     assert "X-Cache" not in client.get("/")
+
+
+def test_broad_searches_rank_the_newest_matches_and_say_so(client, published, monkeypatch):
+    from papers import search as search_module
+    from papers import views
+
+    matches = search_module.matching(Paper.objects.published(), "language")
+    assert matches.count() > 3
+    monkeypatch.setattr(search_module, "CANDIDATES", 3)
+    monkeypatch.setattr(views, "CANDIDATES", 3)
+    response = client.get(reverse("search"), {"q": "language"}, HTTP_ACCEPT_LANGUAGE="en")
+    shown = list(response.context["page"])
+    newest = list(matches.order_by("-published", "-arxiv_id").values_list("arxiv_id", flat=True)[:3])
+    assert sorted(p.arxiv_id for p in shown) == sorted(newest)
+    assert "More than 3 results: the 3 newest, best match first." in response.content.decode()
+    # Filters narrow the matches before the cut: an old paper is still found by its date.
+    old = matches.exclude(arxiv_id__in=newest).first()
+    Paper.objects.filter(pk=old.pk).update(published="2020-01-01")
+    dated = client.get(reverse("search"), {"q": "language", "published_before": "2020-06-01"})
+    assert [p.arxiv_id for p in dated.context["page"]] == [old.arxiv_id]
+
+
+def test_entry_cards_follow_every_edit_without_invalidation(client, published, settings):
+    settings.PAGE_CACHE = False  # only the entry cards are cached now
+    assert "全知计划V2" in client.get("/digest/2024-02-29/").content.decode()
+    summary = Summary.objects.get(paper__arxiv_id=ASMV2)
+    summary.tldr = "一句话总结（编辑改过）"
+    summary.save()
+    for url in ("/digest/2024-02-29/", "/topic/agent/", "/search/?q=关系理解"):
+        assert "一句话总结（编辑改过）" in client.get(url).content.decode(), url
+    english = client.get("/digest/2024-02-29/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert english.index("The All-Seeing Project V2") < english.index("全知计划V2")  # a card per language
+
+
+def test_related_papers_rank_shared_authors_then_tags_then_the_topic(published, drafts):
+    from papers.models import Authorship
+
+    paper = Paper.objects.published().filter(authorships__isnull=False, topic__isnull=False).distinct().first()
+    others = list(Paper.objects.published().exclude(pk=paper.pk).exclude(topic=paper.topic).order_by("arxiv_id"))
+    by_author, by_tag = others[0], others[1]
+    Authorship.objects.create(paper=by_author, author=paper.authorships.first().author, position=99)
+    paper.tags.add("relation-test")
+    by_tag.tags.add("relation-test")
+    drafts.tags.add("relation-test")  # a draft shares the tag but is never shown
+    Authorship.objects.create(paper=drafts, author=paper.authorships.first().author, position=99)
+    related = Paper.objects.related_to(paper)
+    assert related[:2] == [by_author, by_tag] and len(related) == 5
+    assert paper not in related and drafts not in related
+    same_topic = set(Paper.objects.published().filter(topic=paper.topic).exclude(pk=paper.pk))
+    assert set(related[2:]) <= same_topic

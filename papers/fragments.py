@@ -1,0 +1,70 @@
+"""Entry cards rendered once per content, shared by every list page that shows them.
+
+A digest day shows 30 entry cards, a list or search page 20; rendering them
+is most of what those pages cost (Django's template engine spends about a
+millisecond per card).  A card depends only on its paper's and entry's text,
+its authors and topic, and the language, so it is cached under a hash of
+exactly those values: an edit, a new author or a renamed topic makes a new
+key and the old card is simply never asked for again — there is nothing to
+invalidate.  The hash also covers the card's template, so a deploy that
+changes it does not serve old cards.
+"""
+from __future__ import annotations
+
+import hashlib
+from functools import lru_cache
+
+from django.core.cache import cache
+from django.template.loader import get_template
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
+
+ENTRY_TEMPLATE = "papers/includes/entry.html"
+CARD_TIMEOUT = 60 * 60 * 24 * 7
+AUTHORS_SHOWN = 4  # as in the template's {% author_links paper 4 %}
+
+
+@lru_cache(maxsize=1)
+def _template_stamp() -> str:
+    template = get_template(ENTRY_TEMPLATE)
+    return hashlib.sha256(template.template.source.encode()).hexdigest()[:16]
+
+
+def _card_key(paper, language: str) -> str:
+    summary = getattr(paper, "summary", None)
+    topic = paper.topic
+    authorships = list(paper.authorships.all())
+    parts = [
+        _template_stamp(), language, paper.arxiv_id, str(paper.version), paper.title, str(paper.published),
+        paper.code_url, paper.abstract,
+        *((topic.slug, topic.name_en, topic.name_zh) if topic else ("",)),
+        str(len(authorships)), *(f"{a.author.slug}\t{a.author.name}" for a in authorships[:AUTHORS_SHOWN]),
+    ]
+    if summary is not None:
+        parts += [summary.headline_zh, summary.title_zh, summary.tldr, summary.key_points_html, summary.abstract_zh,
+                  summary.summary_language]
+    digest = hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+    return f"card:{digest}"
+
+
+def attach_cards(papers) -> None:
+    """Set ``paper.card`` (safe HTML) on each paper: cached cards in one cache round trip, the rest rendered."""
+    papers = list(papers)
+    if not papers:
+        return
+    language = get_language()
+    keys = {paper.pk: _card_key(paper, language) for paper in papers}
+    found = cache.get_many(list(keys.values()))
+    template, fresh = get_template(ENTRY_TEMPLATE), {}
+    for paper in papers:
+        html = found.get(keys[paper.pk])
+        if html is None:
+            html = fresh[keys[paper.pk]] = template.render({"paper": paper})
+        paper.card = _safe(html)
+    if fresh:
+        cache.set_many(fresh, CARD_TIMEOUT)
+
+
+def _safe(html: str) -> SafeString:
+    # Rendered by our autoescaping template from sanitized fields: as safe as it was when rendered.
+    return mark_safe(html)  # noqa: S308
