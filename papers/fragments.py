@@ -21,7 +21,7 @@ from django.utils.translation import get_language
 
 ENTRY_TEMPLATE = "papers/includes/entry.html"
 CARD_TIMEOUT = 60 * 60 * 24 * 7
-AUTHORS_SHOWN = 4  # as in the template's {% author_links paper 4 %}
+AUTHORS_SHOWN = 4  # as in the template's {% author_links paper.author_list 4 %}
 
 
 @lru_cache(maxsize=1)
@@ -33,12 +33,11 @@ def _template_stamp() -> str:
 def _card_key(paper, language: str) -> str:
     summary = getattr(paper, "summary", None)
     topic = paper.topic
-    authorships = list(paper.authorships.all())
     parts = [
         _template_stamp(), language, paper.arxiv_id, str(paper.version), paper.title, str(paper.published),
         paper.code_url, paper.abstract,
         *((topic.slug, topic.name_en, topic.name_zh) if topic else ("",)),
-        str(len(authorships)), *(f"{a.author.slug}\t{a.author.name}" for a in authorships[:AUTHORS_SHOWN]),
+        str(len(paper.author_list)), *(f"{slug}\t{name}" for name, slug in paper.author_list[:AUTHORS_SHOWN]),
     ]
     if summary is not None:
         parts += [summary.headline_zh, summary.title_zh, summary.tldr, summary.key_points_html, summary.abstract_zh,
@@ -52,6 +51,7 @@ def attach_cards(papers) -> None:
     papers = list(papers)
     if not papers:
         return
+    _attach_authors(papers)
     language = get_language()
     keys = {paper.pk: _card_key(paper, language) for paper in papers}
     found = cache.get_many(list(keys.values()))
@@ -63,6 +63,19 @@ def attach_cards(papers) -> None:
         paper.card = _safe(html)
     if fresh:
         cache.set_many(fresh, CARD_TIMEOUT)
+
+
+def _attach_authors(papers: list) -> None:
+    """``paper.author_list``: (name, slug) in byline order, for all papers in one query."""
+    from papers.models import Authorship
+
+    by_paper: dict[int, list[tuple[str, str]]] = {paper.pk: [] for paper in papers}
+    rows = (Authorship.objects.filter(paper_id__in=list(by_paper)).order_by("paper_id", "position")
+            .values_list("paper_id", "author__name", "author__slug"))
+    for paper_id, name, slug in rows:
+        by_paper[paper_id].append((name, slug))
+    for paper in papers:
+        paper.author_list = by_paper[paper.pk]
 
 
 def _safe(html: str) -> SafeString:

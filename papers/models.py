@@ -56,8 +56,13 @@ class PaperQuerySet(models.QuerySet):
         )
 
     def for_cards(self):
-        """``for_listing`` without the columns an entry card never shows (they are most of a row's bytes)."""
-        return self.defer(*CARD_UNUSED_FIELDS)
+        """What an entry card shows (``papers.fragments.attach_cards`` adds the authors), and nothing else.
+
+        The unused columns are most of a row's bytes, and authors come as
+        plain (name, slug) pairs: a model instance per authorship and author
+        cost more than rendering a cached card.
+        """
+        return self.select_related("summary", "topic").defer(*CARD_UNUSED_FIELDS)
 
     def related_to(self, paper: Paper, limit: int = 5) -> list[Paper]:
         """Published papers sharing authors, then tags, most shared first; then the newest of its topic.

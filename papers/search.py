@@ -111,22 +111,21 @@ def matching(queryset: QuerySet, query: str) -> QuerySet:
     return queryset.filter(condition)
 
 
-def search(queryset: QuerySet, query: str) -> tuple[QuerySet, int, bool]:
-    """The newest ``CANDIDATES`` papers matching ``query``, best first; how many; whether more matched.
+def search(queryset: QuerySet, query: str) -> tuple[list[int], bool]:
+    """Ids of the newest ``CANDIDATES`` papers matching ``query``, best first; and whether more matched.
 
     Ranking reads every candidate's whole vector, so ranking all of a broad
     word's matches (tens of thousands on a big desk) takes seconds; the newest
-    matches are found by walking the date index and stopping early, and only
-    they are ranked.  Narrow queries (fewer matches than that) are ranked in
-    full.  Filters belong in ``queryset``, so they apply before the cut.
+    matches are found by walking the date index and stopping early, and are
+    ranked in the same pass.  Narrow queries (fewer matches than that) are
+    ranked in full.  Filters belong in ``queryset``, so they apply before the cut.
     """
     matches = matching(queryset, query).order_by("-published", "-arxiv_id")
-    newest = list(matches.values_list("pk", flat=True)[: CANDIDATES + 1])
-    more = len(newest) > CANDIDATES
-    results = queryset.filter(pk__in=newest[:CANDIDATES])
     if is_postgres():
-        results = results.annotate(rank=SearchRank(F("search_vector"), _ts_query(_terms(query))))
-        results = results.order_by("-rank", "-published", "-arxiv_id")
+        rank = SearchRank(F("search_vector"), _ts_query(_terms(query)))
+        rows = list(matches.annotate(rank=rank).values_list("pk", "rank")[: CANDIDATES + 1])
     else:
-        results = results.order_by("-published", "-arxiv_id")
-    return results, min(len(newest), CANDIDATES), more
+        rows = [(pk, 0.0) for pk in matches.values_list("pk", flat=True)[: CANDIDATES + 1]]
+    rows = list(dict(rows).items())  # a filter joining a to-many table can repeat a paper
+    newest = rows[:CANDIDATES]  # newest first: a stable sort on rank keeps that order among equals
+    return [pk for pk, _ in sorted(newest, key=lambda row: row[1], reverse=True)], len(rows) > CANDIDATES

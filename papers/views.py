@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.core.paginator import Paginator
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -19,7 +19,7 @@ from taggit.models import Tag
 from papers.caching import cached_page
 from papers.filters import PaperFilter
 from papers.fragments import attach_cards
-from papers.models import CARD_UNUSED_FIELDS, Author, Authorship, Digest, DigestEntry, Paper, Status, Summary, Topic
+from papers.models import CARD_UNUSED_FIELDS, Author, Digest, DigestEntry, Paper, Status, Summary, Topic
 from papers.search import CANDIDATES, search
 
 PAGE_SIZE = 20
@@ -30,11 +30,6 @@ class CappedPaginator(Paginator):
 
     MAX = 1000
 
-    def __init__(self, *args, known_count: int | None = None, **kwargs):
-        super().__init__(*args, **kwargs)
-        if known_count is not None:
-            self._capped_count = known_count
-
     @property
     def count(self):
         if not hasattr(self, "_capped_count"):
@@ -42,12 +37,12 @@ class CappedPaginator(Paginator):
         return self._capped_count
 
 
-def _page(request, queryset, known_count: int | None = None):
-    return CappedPaginator(queryset, PAGE_SIZE, known_count=known_count).get_page(request.GET.get("page"))
+def _page(request, queryset):
+    return CappedPaginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
 
 
-def _page_of_cards(request, queryset, known_count: int | None = None):
-    page = _page(request, queryset, known_count)
+def _page_of_cards(request, queryset):
+    page = _page(request, queryset)
     page.object_list = list(page.object_list)
     attach_cards(page.object_list)
     return page
@@ -57,7 +52,7 @@ def _filtered_list(request, queryset, template: str, context: dict):
     filterset = PaperFilter(request.GET, queryset=queryset)
     params = request.GET.copy()
     params.pop("page", None)
-    context.update(filter=filterset, page=_page_of_cards(request, filterset.qs.for_listing().for_cards()),
+    context.update(filter=filterset, page=_page_of_cards(request, filterset.qs.for_cards()),
                    querystring=params.urlencode())
     return render(request, template, context)
 
@@ -65,7 +60,7 @@ def _filtered_list(request, queryset, template: str, context: dict):
 @require_GET
 @cached_page(lambda request, **kw: ["home"])
 def home(request):
-    latest = Paper.objects.published().for_listing().for_cards().order_by("-summary__published_at", "-arxiv_id")
+    latest = Paper.objects.published().for_cards().order_by("-summary__published_at", "-arxiv_id")
     latest = list(latest[:PAGE_SIZE])
     attach_cards(latest)
     return render(request, "papers/home.html", {"digests": Digest.objects.latest_per_topic(), "latest": latest})
@@ -95,8 +90,6 @@ def digest_detail(request, date: str, topic: str | None = None):
         DigestEntry.objects.filter(digest__in=digests, paper__summary__status=Status.PUBLISHED)
         .select_related("paper__summary", "paper__topic", "digest")
         .defer(*(f"paper__{name}" for name in CARD_UNUSED_FIELDS))
-        .prefetch_related(Prefetch("paper__authorships",
-                                   queryset=Authorship.objects.select_related("author").order_by("position")))
         .order_by("paper__topic__position", "digest__topic__position", "position")
     )
     if topic_obj:
@@ -160,12 +153,16 @@ def author_detail(request, slug: str):
 def search_view(request):
     query = request.GET.get("q", "").strip()
     filterset = PaperFilter(request.GET, queryset=Paper.objects.published())
-    results, found, more = search(filterset.qs, query) if query else (Paper.objects.none(), 0, False)
+    ids, more = search(filterset.qs, query) if query else ([], False)
+    page = _page(request, ids)
+    papers = Paper.objects.for_cards().in_bulk(page.object_list)
+    page.object_list = [papers[pk] for pk in page.object_list]
+    attach_cards(page.object_list)
     params = request.GET.copy()
     params.pop("page", None)
     return render(request, "papers/search.html", {
         "query": query, "filter": filterset, "more": more, "newest": CANDIDATES, "querystring": params.urlencode(),
-        "page": _page_of_cards(request, results.for_listing().for_cards(), known_count=found),
+        "page": page,
     })
 
 

@@ -35,13 +35,13 @@ def secondary_title(paper, lang: str) -> str:
 
 
 @register.simple_tag
-def author_links(paper, limit: int = 0):
-    authorships = list(paper.authorships.all())
-    shown = authorships[:limit] if limit else authorships
-    links = format_html_join(
-        ", ", '<a href="{}">{}</a>', ((reverse("author", args=[a.author.slug]), a.author.name) for a in shown)
-    )
-    if limit and len(authorships) > limit:
+def author_links(authors, limit: int = 0):
+    """``authors``: (name, slug) pairs, or a paper (its prefetched authorships)."""
+    if hasattr(authors, "authorships"):
+        authors = [(a.author.name, a.author.slug) for a in authors.authorships.all()]
+    shown = authors[:limit] if limit else authors
+    links = format_html_join(", ", '<a href="{}">{}</a>', ((reverse("author", args=[slug]), name) for name, slug in shown))
+    if limit and len(authors) > limit:
         return format_html("{} {}", links, gettext("et al."))
     return links
 
