@@ -133,7 +133,7 @@ CELERY_TASK_ROUTES = {
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {"default": {"BACKEND": "config.redis_cache.ReusingRedisCache", "LOCATION": REDIS_URL}}
 else:
     # Per process; room for a few hundred pages and the entry cards they share (papers/fragments.py).
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
