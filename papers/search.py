@@ -18,11 +18,12 @@ from __future__ import annotations
 
 import logging
 import re
+from datetime import date
 from functools import lru_cache
 
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connection
-from django.db.models import F, Q, QuerySet
+from django.db.models import F, FloatField, Q, QuerySet, Value
 
 from papers.importers.text import CJK_RE
 
@@ -116,16 +117,19 @@ def search(queryset: QuerySet, query: str) -> tuple[list[int], bool]:
 
     Ranking reads every candidate's whole vector, so ranking all of a broad
     word's matches (tens of thousands on a big desk) takes seconds; the newest
-    matches are found by walking the date index and stopping early, and are
-    ranked in the same pass.  Narrow queries (fewer matches than that) are
-    ranked in full.  Filters belong in ``queryset``, so they apply before the cut.
+    matches are found by walking the date index and stopping early, and only
+    they are ranked.  Narrow queries (fewer matches than that) are ranked in
+    full.  Filters belong in ``queryset``, so they apply before the cut.
     """
-    matches = matching(queryset, query).order_by("-published", "-arxiv_id")
+    newest = matching(queryset, query).order_by("-published", "-arxiv_id").values("pk")[: CANDIDATES + 1]
+    # Ranked in an outer query, so only the candidates are ranked: in one query PostgreSQL ranks every
+    # match before its top-N sort (17 ms for a word in 1% of 100,000 papers).
+    candidates = queryset.model.objects.filter(pk__in=newest)
     if is_postgres():
-        rank = SearchRank(F("search_vector"), _ts_query(_terms(query)))
-        rows = list(matches.annotate(rank=rank).values_list("pk", "rank")[: CANDIDATES + 1])
+        candidates = candidates.annotate(rank=SearchRank(F("search_vector"), _ts_query(_terms(query))))
     else:
-        rows = [(pk, 0.0) for pk in matches.values_list("pk", flat=True)[: CANDIDATES + 1]]
-    rows = list(dict(rows).items())  # a filter joining a to-many table can repeat a paper
-    newest = rows[:CANDIDATES]  # newest first: a stable sort on rank keeps that order among equals
-    return [pk for pk, _ in sorted(newest, key=lambda row: row[1], reverse=True)], len(rows) > CANDIDATES
+        candidates = candidates.annotate(rank=Value(0.0, output_field=FloatField()))
+    rows = sorted(candidates.values_list("published", "arxiv_id", "pk", "rank"),
+                  key=lambda row: (row[0] or date.min, row[1]), reverse=True)
+    best_first = sorted(rows[:CANDIDATES], key=lambda row: row[3], reverse=True)  # stable: newest first among equals
+    return [row[2] for row in best_first], len(rows) > CANDIDATES
