@@ -792,9 +792,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--duration", type=float, default=5.0, help="measured seconds per scenario (default: 5)")
     parser.add_argument("--warmup", type=float, default=1.0, help="unmeasured seconds first (default: 1)")
     parser.add_argument("--connections", type=int, default=8, help="concurrent keep-alive connections (default: 8)")
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (default: 2)")
-    parser.add_argument("--worker-class", default="gthread", choices=("sync", "gthread"),
-                        help="gunicorn worker class (default: gthread, the fastest here: see bench/README.md)")
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 2,
+                        help="gunicorn workers (default: one per CPU, as gunicorn.conf.py)")
+    parser.add_argument("--worker-class", default="sync", choices=("sync", "gthread"),
+                        help="gunicorn worker class (default: sync, as gunicorn.conf.py; see bench/README.md)")
     parser.add_argument("--threads", type=int, default=4, help="threads per gthread worker (default: 4)")
     args = parser.parse_args(argv)
     if args.n < DIGEST_DAYS * DIGEST_SIZE:

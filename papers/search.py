@@ -31,7 +31,7 @@ ZH_SUMMARY_FIELDS = ("headline_zh", "title_zh", "abstract_zh", "background", "pr
                      "method_details", "conclusion", "affiliation")
 TOKEN_RE = re.compile(r"[\w\-\.]+", re.UNICODE)
 MAX_QUERY_LENGTH = 200
-CANDIDATES = 200  # newest matches ranked per search: ten pages of results
+CANDIDATES = 100  # newest matches ranked per search: five pages of results
 
 
 @lru_cache(maxsize=1)
@@ -96,9 +96,9 @@ def _ts_query(terms: list[str]):
     return ts_query
 
 
-def matching(queryset: QuerySet, query: str) -> QuerySet:
-    """Every paper matching every word of ``query``, unordered."""
-    terms = _terms(query)
+def matching(queryset: QuerySet, query: str, terms: list[str] | None = None) -> QuerySet:
+    """Every paper matching every word of ``query`` (or of its ``terms``, if already segmented), unordered."""
+    terms = _terms(query) if terms is None else terms
     if not terms:
         return queryset.none()
     if is_postgres():
@@ -121,12 +121,15 @@ def search(queryset: QuerySet, query: str) -> tuple[list[int], bool]:
     they are ranked.  Narrow queries (fewer matches than that) are ranked in
     full.  Filters belong in ``queryset``, so they apply before the cut.
     """
-    newest = matching(queryset, query).order_by("-published", "-arxiv_id").values("pk")[: CANDIDATES + 1]
+    terms = _terms(query)
+    if not terms:
+        return [], False
+    newest = matching(queryset, query, terms).order_by("-published", "-arxiv_id").values("pk")[: CANDIDATES + 1]
     # Ranked in an outer query, so only the candidates are ranked: in one query PostgreSQL ranks every
     # match before its top-N sort (17 ms for a word in 1% of 100,000 papers).
     candidates = queryset.model.objects.filter(pk__in=newest)
     if is_postgres():
-        candidates = candidates.annotate(rank=SearchRank(F("search_vector"), _ts_query(_terms(query))))
+        candidates = candidates.annotate(rank=SearchRank(F("search_vector"), _ts_query(terms)))
     else:
         candidates = candidates.annotate(rank=Value(0.0, output_field=FloatField()))
     rows = sorted(candidates.values_list("published", "arxiv_id", "pk", "rank"),

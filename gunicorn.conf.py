@@ -1,0 +1,22 @@
+"""gunicorn in production: ``gunicorn config.wsgi`` reads this file from the project root.
+
+One synchronous worker per CPU.  Our views are CPU-bound Python: threads in
+one process share its GIL and interleave requests, which stretches each of
+them; measured with ``python -m bench.pages`` (8 connections, 2 CPUs), the
+paper page's p99 was 142 ms on 2 workers × 4 threads and 71 ms on 2 sync
+workers at the same throughput.  Sync workers belong behind a proxy that
+buffers requests and keeps client connections alive (nginx, a load balancer),
+as gunicorn's documentation says.  ``WEB_CONCURRENCY`` overrides the count.
+"""
+import multiprocessing
+import os
+
+workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count()))
+worker_class = "sync"
+preload_app = True  # every worker is ready (and shares the loaded code) as soon as it exists
+bind = os.environ.get("BIND", "127.0.0.1:8000")
+timeout = 30
+graceful_timeout = 10
+# A web request never gains from PostgreSQL's parallel workers: under concurrent load they only add
+# processes competing for the same CPUs (libpq reads PGOPTIONS).  Celery and the commands keep them.
+raw_env = [f"PGOPTIONS={os.environ.get('PGOPTIONS', '')} -c max_parallel_workers_per_gather=0".strip()]
