@@ -74,29 +74,31 @@ class PaperQuerySet(models.QuerySet):
         """
         from taggit.models import TaggedItem
 
+        published = Q(paper__summary__status=Status.PUBLISHED)
         author_ids = [a.author_id for a in paper.authorships.all()]
         tag_ids = [t.pk for t in paper.tags.all()]
-        shared: dict[int, list[int]] = {}
+        shared: dict[int, list] = {}  # paper id → [shared authors, shared tags, published, arxiv id]
         if author_ids:
-            by_author = (Authorship.objects.filter(author_id__in=author_ids).exclude(paper_id=paper.pk)
-                         .values("paper_id").annotate(n=Count("id")).order_by("-n", "-paper_id")[:RELATED_CANDIDATES])
-            for row in by_author:
-                shared[row["paper_id"]] = [row["n"], 0]
+            rows = (Authorship.objects.filter(published, author_id__in=author_ids).exclude(paper_id=paper.pk)
+                    .values_list("paper_id", "paper__published", "paper__arxiv_id").annotate(n=Count("id"))
+                    .order_by("-n", "-paper__published", "-paper__arxiv_id")[:RELATED_CANDIDATES])
+            for paper_id, day, arxiv_id, n in rows:
+                shared[paper_id] = [n, 0, day or date.min, arxiv_id]
         if tag_ids:
-            by_tag = (TaggedItem.objects.filter(tag_id__in=tag_ids, content_type__model="paper",
-                                                content_type__app_label="papers")
-                      .exclude(object_id=paper.pk).values("object_id").annotate(n=Count("id"))
-                      .order_by("-n", "-object_id")[:RELATED_CANDIDATES])
-            for row in by_tag:
-                shared.setdefault(row["object_id"], [0, 0])[1] = row["n"]
-        rows = self.published().filter(pk__in=list(shared)).values_list("pk", "published", "arxiv_id")
-        ranked = sorted(rows, key=lambda r: (*shared[r[0]], r[1] or date.min, r[2]), reverse=True)
-        ids = [pk for pk, _, _ in ranked[:limit]]
-        if len(ids) < limit and paper.topic_id:
-            ids += (self.published().filter(topic_id=paper.topic_id).exclude(pk__in=[paper.pk, *ids])
-                    .order_by("-published", "-arxiv_id").values_list("pk", flat=True)[: limit - len(ids)])
-        papers = self.model.objects.filter(pk__in=ids).select_related("summary").defer("search_vector").in_bulk()
-        return [papers[pk] for pk in ids]
+            tagged = TaggedItem.objects.filter(tag_id__in=tag_ids, content_type__model="paper",
+                                               content_type__app_label="papers").exclude(object_id=paper.pk)
+            counts = dict(tagged.values_list("object_id").annotate(n=Count("id")).order_by("-n")[:RELATED_CANDIDATES])
+            rows = self.published().filter(pk__in=list(counts)).values_list("pk", "published", "arxiv_id")
+            for paper_id, day, arxiv_id in rows:
+                shared.setdefault(paper_id, [0, 0, day or date.min, arxiv_id])[1] = counts[paper_id]
+        ids = sorted(shared, key=lambda pk: shared[pk], reverse=True)[:limit]
+        cards = self.select_related("summary").defer("search_vector")
+        found = cards.in_bulk(ids) if ids else {}
+        related = [found[pk] for pk in ids]
+        if len(related) < limit and paper.topic_id:
+            related += (cards.published().filter(topic_id=paper.topic_id).exclude(pk__in=[paper.pk, *ids])
+                        .order_by("-published", "-arxiv_id")[: limit - len(related)])
+        return related
 
 
 RELATED_CANDIDATES = 200  # papers per shared-author and shared-tag count, for the related links
