@@ -166,7 +166,9 @@ class Paper(models.Model):
 class Authorship(models.Model):
     """Keeps the author order of a paper."""
 
-    paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="authorships")
+    # No index of its own: the unique (paper, position) index below serves every lookup by paper,
+    # and one index fewer on the largest table an import writes.
+    paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="authorships", db_index=False)
     author = models.ForeignKey(Author, on_delete=models.CASCADE, related_name="authorships")
     position = models.PositiveSmallIntegerField()
 

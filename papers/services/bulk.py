@@ -63,17 +63,23 @@ def author_ids(names_by_slug: dict[str, str], known: dict[str, int]) -> dict[str
     missing = {slug: name for slug, name in names_by_slug.items() if slug not in known}
     if missing:
         if _postgres():
+            # Insert what is new, then look up the rest (stored by an earlier import, or by a
+            # concurrent one meanwhile): DO NOTHING, because DO UPDATE rewrites every existing row.
             with connection.cursor() as cursor:
                 cursor.execute(
                     """
                     INSERT INTO papers_author (name, slug)
                     SELECT * FROM unnest(%s::text[], %s::text[])
-                    ON CONFLICT (slug) DO UPDATE SET slug = EXCLUDED.slug
+                    ON CONFLICT (slug) DO NOTHING
                     RETURNING slug, id
                     """,
                     [list(missing.values()), list(missing)],
                 )
                 known.update(cursor.fetchall())
+                stored = [slug for slug in missing if slug not in known]
+                if stored:
+                    cursor.execute("SELECT slug, id FROM papers_author WHERE slug = ANY(%s)", [stored])
+                    known.update(cursor.fetchall())
         else:
             Author.objects.bulk_create(
                 [Author(name=name, slug=slug) for slug, name in missing.items()], ignore_conflicts=True
