@@ -88,7 +88,7 @@ def digest_detail(request, date: str, topic: str | None = None):
     topic_obj = get_object_or_404(Topic, slug=topic) if topic else None
     entries = (
         DigestEntry.objects.filter(digest__in=digests, paper__summary__status=Status.PUBLISHED)
-        .select_related("paper__summary", "paper__topic", "digest")
+        .select_related("paper__summary", "paper__topic")
         .defer(*(f"paper__{name}" for name in CARD_UNUSED_FIELDS))
         .order_by("paper__topic__position", "digest__topic__position", "position")
     )
@@ -103,7 +103,7 @@ def digest_detail(request, date: str, topic: str | None = None):
         request,
         "papers/digest_detail.html",
         {"day": day, "digests": digests, "topic": topic_obj, "entries": entries,
-         "topics": Topic.objects.filter(papers__digest_entries__in=[e.pk for e in entries]).distinct()},
+         "topics": sorted({e.paper.topic for e in entries if e.paper.topic}, key=lambda t: (t.position, t.slug))},
     )
 
 

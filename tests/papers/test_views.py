@@ -8,6 +8,7 @@ import feedparser
 import pytest
 from django.core.cache import cache
 from django.db import connection
+from django.db.models import F
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -282,3 +283,17 @@ def test_related_papers_rank_shared_authors_then_tags_then_the_topic(published, 
     assert paper not in related and drafts not in related
     same_topic = set(Paper.objects.published().filter(topic=paper.topic).exclude(pk=paper.pk))
     assert set(related[2:]) <= same_topic
+
+
+def test_related_papers_without_tags_share_authors_first_then_the_newest_of_the_topic(published):
+    from papers.models import Authorship
+
+    paper = Paper.objects.published().filter(authorships__isnull=False, topic__isnull=False).distinct().first()
+    paper.tags.clear()
+    other = Paper.objects.published().exclude(pk=paper.pk).exclude(topic=paper.topic).order_by("arxiv_id").first()
+    Authorship.objects.create(paper=other, author=paper.authorships.first().author, position=99)
+    related = Paper.objects.related_to(paper)
+    assert related[0] == other and paper not in related and len(related) == len(set(related))
+    rest = list(Paper.objects.published().filter(topic=paper.topic).exclude(pk=paper.pk)
+                .order_by(F("published").desc(nulls_last=True), "-arxiv_id")[: len(related) - 1])
+    assert related[1:] == rest
