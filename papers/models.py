@@ -74,7 +74,9 @@ class PaperQuerySet(models.QuerySet):
         """
         author_ids = [a.author_id for a in paper.authorships.all()]
         tag_ids = [t.pk for t in paper.tags.all()]
-        cards = self.select_related("summary").defer("search_vector")
+        # Only what a related link shows (its title in either language): the candidates are sorted wide otherwise.
+        cards = self.select_related("summary").only("arxiv_id", "title", "published", "summary__headline_zh",
+                                                     "summary__title_zh", "summary__status")
         newest = (F("published").desc(nulls_last=True), "-arxiv_id")
         if tag_ids:
             related = self._sharing_authors_and_tags(paper, author_ids, tag_ids, cards, limit)
