@@ -20,7 +20,7 @@ timeout = 30
 graceful_timeout = 10
 # A web request never gains from PostgreSQL's parallel workers: under concurrent load they only add
 # processes competing for the same CPUs (libpq reads PGOPTIONS).  Celery and the commands keep them.
-raw_env = [f"PGOPTIONS={os.environ.get('PGOPTIONS', '')} -c max_parallel_workers_per_gather=0".strip()]
+raw_env = ["PGOPTIONS=" + " ".join(filter(None, [os.environ.get("PGOPTIONS"), "-c max_parallel_workers_per_gather=0"]))]
 
 
 def pre_fork(server, worker):

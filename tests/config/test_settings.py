@@ -43,3 +43,14 @@ def test_defaults_need_nothing_installed():
         env={**clean, "DJANGO_SETTINGS_MODULE": "config.settings.base"},
     )
     assert proc.stdout.split() == ["django.db.backends.sqlite3", "True", "offline"], proc.stderr
+
+
+def test_gunicorn_configuration_is_valid_and_serves_one_sync_worker_per_cpu():
+    env = {**os.environ, "WEB_CONCURRENCY": "3", "PGOPTIONS": "-c work_mem=8MB"}
+    check = subprocess.run([sys.executable, "-m", "gunicorn", "--check-config", "--print-config", "config.wsgi"],
+                           cwd=ROOT, env=env, capture_output=True, text=True)
+    assert check.returncode == 0, check.stderr
+    printed = {key.strip(): value.strip() for key, value in
+               (line.split(" = ", 1) for line in check.stdout.splitlines() if " = " in line)}
+    assert printed["workers"] == "3" and printed["worker_class"] == "sync" and printed["preload_app"] == "True"
+    assert printed["raw_env"] == "['PGOPTIONS=-c work_mem=8MB -c max_parallel_workers_per_gather=0']"
