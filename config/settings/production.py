@@ -8,6 +8,9 @@ from config.env import env
 from .base import *  # noqa: F401,F403
 
 DEBUG = False
+# Persistent connections: no connection setup per request, and prepared statements that last.
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)  # noqa: F405
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True  # noqa: F405
 SECRET_KEY = env("SECRET_KEY")  # no default: refuse to start without one
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
 
