@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import django_filters
+from django.core.cache import cache
 from django.db import connection
 from django.utils.translation import gettext_lazy as _
 
@@ -21,6 +22,15 @@ class PaperFilter(django_filters.FilterSet):
     class Meta:
         model = Paper
         fields = ["topic", "tag", "published_after", "published_before", "category", "has_code"]
+
+    @property
+    def topics(self) -> list[Topic]:
+        """The topic choices, for the form as written out in templates; cached briefly like the header's."""
+        topics = cache.get("filter-topics")
+        if topics is None:
+            topics = list(Topic.objects.all())
+            cache.set("filter-topics", topics, 300)
+        return topics
 
     def filter_category(self, queryset, name, value):
         if connection.vendor == "postgresql":
