@@ -1,7 +1,6 @@
 """Public-site benchmark: the reader's pages under load, behind gunicorn, against a static file.
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/paperdesk_bench \\
-        python -m bench.pages --n 100000
+    python -m bench.pages --n 100000     # DATABASE_URL defaults to paperdesk_bench_pages
 
 Makes sure the database holds N published papers (synthetic arXiv snapshot
 records imported with ``import_sources``, then a published Summary for every
@@ -805,7 +804,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
+# Its own database: bench.import_snapshot empties the paper tables of its one on every run, and this
+# bench's 100,000 published papers take minutes to make again.
+DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/paperdesk_bench_pages"
+
+
 def run(args: argparse.Namespace) -> int:
+    os.environ.setdefault("DATABASE_URL", DEFAULT_DATABASE_URL)
     setup_django()
     if connection.vendor != "postgresql":
         print(f"bench.pages needs PostgreSQL; DATABASE_URL points to {connection.vendor}.", file=sys.stderr)
