@@ -26,11 +26,7 @@ class PaperFilter(django_filters.FilterSet):
     @property
     def topics(self) -> list[Topic]:
         """The topic choices, for the form as written out in templates; cached briefly like the header's."""
-        topics = cache.get("filter-topics")
-        if topics is None:
-            topics = list(Topic.objects.all())
-            cache.set("filter-topics", topics, 300)
-        return topics
+        return cache.get_or_set("filter-topics", lambda: list(Topic.objects.all()), 300)
 
     def filter_category(self, queryset, name, value):
         if connection.vendor == "postgresql":

@@ -48,12 +48,17 @@ def _page_of_cards(request, queryset):
     return page
 
 
-def _filtered_list(request, queryset, template: str, context: dict):
-    filterset = PaperFilter(request.GET, queryset=queryset)
+def _querystring(request) -> str:
+    """The filters (and query) of this list, for its page links."""
     params = request.GET.copy()
     params.pop("page", None)
+    return params.urlencode()
+
+
+def _filtered_list(request, queryset, template: str, context: dict):
+    filterset = PaperFilter(request.GET, queryset=queryset)
     context.update(filter=filterset, page=_page_of_cards(request, filterset.qs.for_cards()),
-                   querystring=params.urlencode())
+                   querystring=_querystring(request))
     return render(request, template, context)
 
 
@@ -158,11 +163,9 @@ def search_view(request):
     papers = Paper.objects.for_cards().in_bulk(page.object_list)
     page.object_list = [papers[pk] for pk in page.object_list]
     attach_cards(page.object_list)
-    params = request.GET.copy()
-    params.pop("page", None)
     return render(request, "papers/search.html", {
-        "query": query, "filter": filterset, "more": more, "newest": CANDIDATES, "querystring": params.urlencode(),
-        "page": page,
+        "query": query, "filter": filterset, "page": page, "more": more, "newest": CANDIDATES,
+        "querystring": _querystring(request),
     })
 
 

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import date
 from collections import OrderedDict
+from datetime import date
 from email.utils import parsedate_to_datetime
 from typing import Iterator
 

@@ -89,9 +89,7 @@ class _Context:
 
 
 @lru_cache(maxsize=200_000)
-@lru_cache(maxsize=65_536)
 def author_slug(name: str) -> str:
-    # Cached: prolific authors recur in every batch, and Django's slugify is a tenth of an import's parsing.
     return slugify(name, allow_unicode=True)[:300] or "author"
 
 
