@@ -260,9 +260,9 @@ def truncate_papers() -> None:
 
 # --- the two loads ---------------------------------------------------------------
 
-def peak_rss_mb() -> float:
-    """This process's peak RSS so far (ru_maxrss is KiB on Linux, bytes on macOS)."""
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+def peak_rss_mb(who: int = resource.RUSAGE_SELF) -> float:
+    """Peak RSS so far of this process, or of its largest finished child (ru_maxrss is KiB on Linux, bytes on macOS)."""
+    peak = resource.getrusage(who).ru_maxrss
     return peak / (1024 * 1024 if sys.platform == "darwin" else 1024)
 
 
@@ -280,6 +280,7 @@ def import_in_child(path: str) -> dict:
     return {
         "seconds": seconds, "created": batch.created, "failed": batch.failed, "batch": batch.pk,
         "errors": list(errors), "rss_before": rss_before, "rss_peak": peak_rss_mb(),
+        "rss_parser": peak_rss_mb(resource.RUSAGE_CHILDREN),
     }
 
 
@@ -349,6 +350,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"import: {import_seconds:.2f} s, {args.n / import_seconds:,.0f} records/s")
     print(f"COPY:   {copy_seconds:.2f} s, {args.n / copy_seconds:,.0f} records/s")
     print(f"peak RSS, import process: {imported['rss_peak']:.1f} MB (Django set up: {imported['rss_before']:.1f} MB)")
+    print(f"peak RSS, its parsing process: {imported['rss_parser']:.1f} MB")
     print(f"peak RSS, main process (generate + COPY): {peak_rss_mb():.1f} MB")
     print(f"ratio: {import_seconds / copy_seconds:.2f}")
     return 0

@@ -167,12 +167,21 @@ class Paper(models.Model):
 
 
 class Authorship(models.Model):
-    """Keeps the author order of a paper."""
+    """Keeps the author order of a paper.
 
-    # No index of its own: the unique (paper, position) index below serves every lookup by paper,
-    # and one index fewer on the largest table an import writes.
-    paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="authorships", db_index=False)
-    author = models.ForeignKey(Author, on_delete=models.CASCADE, related_name="authorships")
+    The largest table an import writes (five rows a paper), so it carries as
+    little as it can.  No index on ``paper`` of its own: the unique (paper,
+    position) index serves every lookup by paper.  No foreign-key constraints
+    in the database: PostgreSQL checks those one row at a time, which cost a
+    snapshot import as much time as COPYing every paper.  Django still
+    cascades deletes through the ORM, and the bulk import checks each batch's
+    references in one query (``papers.services.bulk.insert_authorships``).
+    """
+
+    paper = models.ForeignKey(
+        Paper, on_delete=models.CASCADE, related_name="authorships", db_index=False, db_constraint=False
+    )
+    author = models.ForeignKey(Author, on_delete=models.CASCADE, related_name="authorships", db_constraint=False)
     position = models.PositiveSmallIntegerField()
 
     class Meta:

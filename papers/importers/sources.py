@@ -46,10 +46,12 @@ class Line:
 class InputFile:
     """One input, re-openable, decompressed on the fly."""
 
-    def __init__(self, name: str, opener: Callable[[], BinaryIO], size: int | None = None):
+    def __init__(self, name: str, opener: Callable[[], BinaryIO], size: int | None = None,
+                 path: Path | None = None):
         self.name = name
         self._opener = opener
         self.size = size
+        self.path = path  # set for a local file, which another process can open too
 
     def open(self) -> BinaryIO:
         raw = self._opener()
@@ -154,7 +156,7 @@ def from_bytes(name: str, data: bytes) -> InputFile:
 
 
 def from_path(path: Path) -> InputFile:
-    return InputFile(str(path), lambda: open(path, "rb"), size=path.stat().st_size)
+    return InputFile(str(path), lambda: open(path, "rb"), size=path.stat().st_size, path=path)
 
 
 def expand(target: str, *, user_agent: str) -> Iterator[InputFile]:

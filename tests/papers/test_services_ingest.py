@@ -1,6 +1,7 @@
 """The ingest service on PostgreSQL: upserts, versions, editor text, digests."""
 from __future__ import annotations
 
+import json
 from collections import Counter
 
 import pytest
@@ -181,3 +182,60 @@ def test_stdin_style_bytes_and_gzip_are_read(tmp_path, seed_digest):
     batch = import_sources([str(path)])
     assert batch.created == 28 and batch.files[0]["format"] == "digest-md"
     assert from_bytes("x", b"")  # InputFile from raw bytes (what stdin becomes) is constructible
+
+
+def test_a_large_file_is_parsed_in_a_child_and_lands_the_same(tmp_path, monkeypatch):
+    from bench.import_snapshot import snapshot_records
+    from papers.importers import reader
+
+    items = list(snapshot_records(300, seed=3))
+    path = tmp_path / "snapshot.jsonl"
+    path.write_text("".join(json.dumps(item) + "\n" for item in items), encoding="utf-8")
+    monkeypatch.setattr(reader, "BACKGROUND_MIN_BYTES", 0)
+    batch = import_sources([str(path)])
+    assert (batch.created, batch.failed) == (300, 0)
+    paper = Paper.objects.get(arxiv_id=items[-1]["id"])
+    expected = [f"{first} {last}".strip() for last, first, _ in items[-1]["authors_parsed"]]
+    assert [author.name for author in paper.ordered_authors()] == expected
+    assert import_sources([str(path)]).unchanged == 300
+
+
+def test_authorships_must_refer_to_stored_papers_and_authors():
+    """The table has no foreign-key constraints in the database; the bulk insert checks instead."""
+    from django.db import IntegrityError, transaction
+
+    from papers.services import bulk
+
+    paper = Paper.objects.create(arxiv_id="2402.19474", title="The All-Seeing Project V2")
+    author = Author.objects.create(name="Weiyun Wang", slug="weiyun-wang")
+    with pytest.raises(IntegrityError, match="0 missing papers and 1 missing authors"), transaction.atomic():
+        bulk.insert_authorships([(paper.pk, author.pk, 0), (paper.pk, author.pk + 1000, 1)])
+    with pytest.raises(IntegrityError, match="1 missing papers and 0 missing authors"), transaction.atomic():
+        bulk.insert_authorships([(paper.pk + 1000, author.pk, 0)])
+    assert not Authorship.objects.exists()
+    bulk.insert_authorships([(paper.pk, author.pk, 0)])
+    assert [a.name for a in paper.ordered_authors()] == ["Weiyun Wang"]
+
+
+def test_deleting_a_paper_or_an_author_still_deletes_their_authorships(tmp_path):
+    import_sources([atom(tmp_path, 1, "The All-Seeing Project V2")])
+    assert Authorship.objects.count() == 2
+    Author.objects.get(name="Yiming Ren").delete()
+    assert Authorship.objects.count() == 1
+    Paper.objects.get().delete()
+    assert not Authorship.objects.exists()
+
+
+def test_an_import_leaves_the_garbage_collector_as_it_found_it(tmp_path):
+    import gc
+
+    assert gc.get_freeze_count() == 0
+    import_sources([atom(tmp_path, 1, "The All-Seeing Project V2")])
+    assert gc.get_freeze_count() == 0
+    gc.freeze()  # a process that froze objects itself, as gunicorn's does before forking
+    try:
+        frozen = gc.get_freeze_count()
+        import_sources([atom(tmp_path, 2, "The All-Seeing Project V2")])
+        assert gc.get_freeze_count() > frozen * 0.9  # still frozen (less what was freed meanwhile)
+    finally:
+        gc.unfreeze()

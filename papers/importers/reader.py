@@ -1,0 +1,129 @@
+"""Parsing a large file in a second process, a few batches ahead of the writer.
+
+An import does two kinds of work: turning lines into records (Python) and
+writing them (mostly the database's).  In one process they take turns; with
+the parsing in a child process they overlap, which is much of what keeps a
+snapshot import within a few times a raw COPY on a two-core server (see
+``bench/import_snapshot.py``).
+
+Local files above ``BACKGROUND_MIN_BYTES`` are parsed this way; URLs,
+standard input and small files in-process.  Either way the items arrive in the
+same order with the same failures, and an error that ends the input (a
+truncated gzip stream, say) is raised where the parsing reached it.
+
+The child is a plain ``python -m papers.importers.reader FORMAT PATH``
+that writes pickled chunks of items to a pipe: unlike ``multiprocessing`` it
+copies none of the parent's threads or connections, never re-imports the
+caller's main script, and may be started from a daemon process such as a
+Celery prefork worker.  It imports only the importers, which need no Django
+settings.  A thread in the parent keeps reading the pipe into a bounded
+queue, so the child can run a couple of batches ahead, and no further.
+"""
+from __future__ import annotations
+
+import os
+import pickle
+import queue
+import subprocess
+import sys
+import threading
+import traceback
+from collections.abc import Iterator
+from pathlib import Path
+from types import ModuleType
+
+from . import get
+from .records import Parsed, with_keys
+from .sources import InputError, InputFile, from_path
+
+# Starting an interpreter costs about a tenth of a second; below this size the
+# parsing is over before a child would have started.
+BACKGROUND_MIN_BYTES = 8 * 2**20
+CHUNK = 250  # items per message
+AHEAD = 16  # messages buffered in the parent: a couple of batches, so memory stays flat
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+
+def parsed(module: ModuleType, file: InputFile) -> Iterator[Parsed]:
+    """Every item of ``file``, parsed by ``module``, with the keys the ingest needs."""
+    if file.path is None or (file.size or 0) < BACKGROUND_MIN_BYTES:
+        return map(with_keys, module.parse(file))
+    return _from_child(module.FORMAT, file)
+
+
+def _from_child(format: str, file: InputFile) -> Iterator[Parsed]:
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(PROJECT_ROOT), os.environ.get("PYTHONPATH")]))}
+    child = subprocess.Popen(
+        [sys.executable, "-m", "papers.importers.reader", format, str(file.path)],
+        stdout=subprocess.PIPE, stdin=subprocess.DEVNULL, env=env,
+    )
+    messages: queue.Queue = queue.Queue(maxsize=AHEAD)
+    pump = threading.Thread(target=_pump, args=(child.stdout, messages), name="paperdesk-parse-pipe", daemon=True)
+    pump.start()
+    try:
+        while True:
+            kind, payload = messages.get()
+            if kind == "items":
+                yield from payload
+            elif kind == "end":
+                return
+            elif kind == "input error":
+                source, reason, line = payload
+                raise InputError(source, reason, line=line)
+            elif kind == "crash":
+                raise RuntimeError(f"parsing {file.name} failed in the parsing process:\n{payload}")
+            else:  # the pipe closed without an ending: the child was killed or could not start
+                raise InputError(file.name, f"the parsing process stopped (exit code {child.wait()})")
+    finally:
+        child.kill()
+        while pump.is_alive():  # let the pump see the pipe close, however full its queue is
+            try:
+                messages.get(timeout=0.1)
+            except queue.Empty:
+                pass
+        child.wait()
+        child.stdout.close()
+
+
+def _pump(pipe, messages: queue.Queue) -> None:
+    """Parent side: messages off the pipe into the queue, until an ending or the pipe closes."""
+    while True:
+        try:
+            message = pickle.load(pipe)
+        except (EOFError, OSError, pickle.UnpicklingError):
+            messages.put(("gone", None))
+            return
+        messages.put(message)
+        if message[0] != "items":
+            return
+
+
+def _parse_into(format: str, path: str, out) -> None:
+    """Child side: parse, and send the items in chunks (blocking while the parent is behind)."""
+    chunk = []
+    try:
+        for item in get(format).parse(from_path(Path(path))):
+            chunk.append(with_keys(item))
+            if len(chunk) >= CHUNK:
+                pickle.dump(("items", chunk), out, protocol=pickle.HIGHEST_PROTOCOL)
+                chunk = []
+    except InputError as exc:
+        end = ("input error", (exc.source, exc.reason, exc.line))
+    except Exception:  # noqa: BLE001 - sent to the parent, which raises it
+        end = ("crash", traceback.format_exc())
+    else:
+        end = ("end", None)
+    if chunk:
+        pickle.dump(("items", chunk), out, protocol=pickle.HIGHEST_PROTOCOL)
+    pickle.dump(end, out, protocol=pickle.HIGHEST_PROTOCOL)
+    out.flush()
+
+
+if __name__ == "__main__":
+    # The pipe is this process's stdout; anything printed goes to stderr instead.
+    pipe = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
+    try:
+        _parse_into(sys.argv[1], sys.argv[2], pipe)
+    except BrokenPipeError:  # the parent stopped reading
+        pass

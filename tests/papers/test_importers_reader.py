@@ -1,0 +1,98 @@
+"""papers.importers.reader: a large file is parsed in a child process, with the same results.
+
+``BACKGROUND_MIN_BYTES`` is lowered so that small files take the child's path;
+the child itself is the real one (``python -m papers.importers.reader``).
+"""
+from __future__ import annotations
+
+import gzip
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from bench.import_snapshot import snapshot_records
+from papers.importers import arxiv_snapshot, digest_md, reader
+from papers.importers.records import PaperRecord, ParseFailure
+from papers.importers.sources import InputError, from_bytes, from_path
+
+RECORDS = 600  # more than two of the child's chunks
+
+
+@pytest.fixture
+def snapshot(tmp_path) -> Path:
+    """A snapshot with a broken line and a duplicate among good records."""
+    lines = [json.dumps(item) for item in snapshot_records(RECORDS, seed=7)]
+    lines[10] = '{"id": "2401.00001", "title": '  # malformed JSON
+    lines[400] = lines[399]  # the same paper twice
+    path = tmp_path / "snapshot.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def in_child(monkeypatch):
+    monkeypatch.setattr(reader, "BACKGROUND_MIN_BYTES", 0)
+
+
+def parsed_in_process(module, path: Path) -> list:
+    assert path.stat().st_size < reader.BACKGROUND_MIN_BYTES
+    items = reader.parsed(module, from_path(path))
+    assert not hasattr(items, "gi_code")  # a plain map over the parser
+    return list(items)
+
+
+def test_small_files_urls_and_stdin_are_parsed_in_process(snapshot):
+    assert not hasattr(reader.parsed(arxiv_snapshot, from_bytes("-", snapshot.read_bytes())), "gi_code")
+    assert len(parsed_in_process(arxiv_snapshot, snapshot)) == RECORDS
+
+
+def test_the_child_gives_the_same_items_in_the_same_order(snapshot, monkeypatch):
+    expected = parsed_in_process(arxiv_snapshot, snapshot)
+    monkeypatch.setattr(reader, "BACKGROUND_MIN_BYTES", 0)
+    items = reader.parsed(arxiv_snapshot, from_path(snapshot))
+    assert items.gi_code.co_name == "_from_child"
+    got = list(items)
+    assert got == expected
+    failures = [item for item in got if isinstance(item, ParseFailure)]
+    assert [(f.line, f.reason.split(":")[0]) for f in failures] == [(11, "malformed JSON"), (401, "duplicate entry")]
+    paper = next(item for item in got if isinstance(item, PaperRecord) and len(item.authors) > 2)
+    assert paper.author_slugs and len(paper.author_slugs) == len(paper.authors)
+
+
+def test_other_formats_go_through_the_child_too(seed_digest, in_child):
+    items = list(reader.parsed(digest_md, from_path(seed_digest)))
+    assert sum(isinstance(item, PaperRecord) for item in items) == 28
+
+
+def test_an_input_error_arrives_after_the_records_before_it(snapshot, tmp_path, in_child):
+    data = gzip.compress(snapshot.read_bytes())
+    truncated = tmp_path / "snapshot.jsonl.gz"
+    truncated.write_bytes(data[: len(data) * 2 // 3])
+    items = reader.parsed(arxiv_snapshot, from_path(truncated))
+    received = []
+    with pytest.raises(InputError, match="truncated or corrupt") as error:
+        for item in items:
+            received.append(item)
+    assert 100 < len(received) < RECORDS
+    assert error.value.source == str(truncated) and error.value.line == len(received) + 1
+
+
+def test_stopping_early_stops_the_child(snapshot, in_child):
+    items = reader.parsed(arxiv_snapshot, from_path(snapshot))
+    next(items)
+    items.close()
+    assert not _processes_reading(snapshot)
+
+
+def _processes_reading(path: Path) -> list[str]:
+    found = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:
+            continue
+        if "papers.importers.reader" in command and str(path) in command:
+            found.append(command)
+    return found
