@@ -32,6 +32,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 
+from papers.bulkgc import bulk_work
+
 from . import get
 from .records import Parsed, with_keys
 from .sources import InputError, InputFile, from_path
@@ -124,6 +126,7 @@ if __name__ == "__main__":
     pipe = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
     try:
-        _parse_into(sys.argv[1], sys.argv[2], pipe)
+        with bulk_work():
+            _parse_into(sys.argv[1], sys.argv[2], pipe)
     except BrokenPipeError:  # the parent stopped reading
         pass

@@ -16,9 +16,7 @@ action alike.  The rules it keeps (see issue 2):
 """
 from __future__ import annotations
 
-import gc
 import logging
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Callable, Iterable
 
@@ -26,7 +24,7 @@ from django.db import DatabaseError, reset_queries, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from papers import caching, importers, search
+from papers import bulkgc, caching, importers, search
 from papers.importers import reader
 from papers.importers.records import DigestRef, ParseFailure, PaperRecord, TopicRecord
 from papers.importers.sources import InputError, InputFile, expand
@@ -102,31 +100,9 @@ def import_sources(
     progress: Callable[[str, int], None] | None = None,
 ) -> ImportBatch:
     """Import every file, folder, URL (or ready InputFile) in ``targets`` as one ImportBatch."""
-    with _long_lived_objects_frozen():
+    with bulkgc.bulk_work():
         return _import_sources(targets, format=format, options=options or IngestOptions(), started_by=started_by,
                                user_agent=user_agent, progress=progress)
-
-
-@contextmanager
-def _long_lived_objects_frozen():
-    """Keep the cyclic garbage collector to the import's own objects.
-
-    An import allocates millions of short-lived objects, and every so many of
-    them set off a full collection, which walks every object the process
-    holds: all of Django, each time.  That was a quarter of the main process's
-    time on a 100,000-record snapshot.  Frozen objects are skipped; unfreezing
-    at the end hands them back, so a long-lived worker leaks nothing.  A
-    process that froze objects itself (gunicorn's, before forking) is left
-    alone.
-    """
-    if gc.get_freeze_count():
-        yield
-        return
-    gc.freeze()
-    try:
-        yield
-    finally:
-        gc.unfreeze()
 
 
 def _import_sources(targets, *, format, options: IngestOptions, started_by, user_agent, progress) -> ImportBatch:
@@ -338,7 +314,7 @@ def _write_authors(ctx: _Context, papers: dict[str, int], records: list[PaperRec
         return []
     by_id = {r.arxiv_id: r for r in records}
     names = {slug: name for i in to_set for name, slug in zip(by_id[i].authors, by_id[i].author_slugs)}
-    ids = bulk.author_ids(names, ctx.author_ids)
+    ids, new_authors = bulk.author_ids(names, ctx.author_ids)
     replaced = [papers[i] for i in to_set if i not in created]
     if replaced:
         Authorship.objects.filter(paper_id__in=replaced).delete()
@@ -349,7 +325,7 @@ def _write_authors(ctx: _Context, papers: dict[str, int], records: list[PaperRec
             if slug not in listed:  # the same person listed twice in one paper
                 listed.add(slug)
                 rows.append((paper_id, ids[slug], position))
-    bulk.insert_authorships(rows)
+    bulk.insert_authorships(rows, new_papers=[papers[i] for i in created], new_authors=new_authors)
     return list(to_set)
 
 

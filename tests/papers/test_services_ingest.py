@@ -229,9 +229,10 @@ def test_deleting_a_paper_or_an_author_still_deletes_their_authorships(tmp_path)
 def test_an_import_leaves_the_garbage_collector_as_it_found_it(tmp_path):
     import gc
 
+    thresholds = gc.get_threshold()
     assert gc.get_freeze_count() == 0
     import_sources([atom(tmp_path, 1, "The All-Seeing Project V2")])
-    assert gc.get_freeze_count() == 0
+    assert gc.get_freeze_count() == 0 and gc.get_threshold() == thresholds
     gc.freeze()  # a process that froze objects itself, as gunicorn's does before forking
     try:
         frozen = gc.get_freeze_count()
