@@ -80,7 +80,7 @@ class PaperQuerySet(models.QuerySet):
         author_ids = [a.author_id for a in paper.authorships.all()]
         if author_ids:
             by_author = dict(Authorship.objects.filter(author_id__in=author_ids).exclude(paper_id=paper.pk)
-                             .values_list("paper_id").annotate(n=Count("id"))
+                             .values_list("paper_id").annotate(n=Count("position"))
                              .order_by("-n", "-paper_id")[:RELATED_CANDIDATES])
         tag_ids = [t.pk for t in paper.tags.all()]
         if tag_ids:
@@ -178,6 +178,7 @@ class Authorship(models.Model):
     references in one query (``papers.services.bulk.insert_authorships``).
     """
 
+    pk = models.CompositePrimaryKey("paper", "position")
     paper = models.ForeignKey(
         Paper, on_delete=models.CASCADE, related_name="authorships", db_index=False, db_constraint=False
     )
@@ -186,7 +187,6 @@ class Authorship(models.Model):
 
     class Meta:
         ordering = ["paper", "position"]
-        constraints = [models.UniqueConstraint(fields=["paper", "position"], name="authorship_unique_position")]
 
 
 class Status(models.TextChoices):

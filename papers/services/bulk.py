@@ -8,6 +8,7 @@ speed of a raw COPY (see ``bench/import_snapshot.py``).
 from __future__ import annotations
 
 from collections.abc import Iterable
+from operator import itemgetter
 
 from django.db import IntegrityError, connection
 from django.db.models.expressions import RawSQL
@@ -129,7 +130,9 @@ def insert_authorships(rows: list[tuple[int, int, int]], *, new_papers: Iterable
                 "COPY papers_authorship (paper_id, author_id, position) FROM STDIN (FORMAT BINARY)"
             ) as copy:
                 copy.set_types(["int8", "int8", "int2"])
-                for row in rows:
+                # In author order, the author index takes each leaf page once a batch rather than
+                # at random (a tenth of the table's load); the primary key's pages are few either way.
+                for row in sorted(rows, key=itemgetter(1)):
                     copy.write_row(row)
     missing_papers = _missing(Paper, {p for p, _, _ in rows}.difference(new_papers))
     missing_authors = _missing(Author, {a for _, a, _ in rows}.difference(new_authors))
