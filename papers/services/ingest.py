@@ -38,6 +38,7 @@ from papers.models import (
 logger = logging.getLogger(__name__)
 
 CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
+AUTHOR_CACHE_SIZE = 200_000  # author ids kept across batches (slug → id)
 # Fields that a record of a newer version overwrites and any record may fill when empty.
 PAPER_FIELDS = (
     "title", "abstract", "comments", "journal_ref", "doi", "license", "categories",
@@ -313,18 +314,22 @@ def _write_authors(ctx: _Context, papers: dict[str, int], records: list[PaperRec
     if not to_set:
         return []
     by_id = {r.arxiv_id: r for r in records}
-    names = {slug: name for i in to_set for name, slug in zip(by_id[i].authors, by_id[i].author_slugs)}
-    ids, new_authors = bulk.author_ids(names, ctx.author_ids)
+    known = ctx.author_ids
+    if len(known) > AUTHOR_CACHE_SIZE:  # memory stays flat however many authors a snapshot has
+        known.clear()
+    missing = {
+        slug: name for i in to_set for name, slug in zip(by_id[i].authors, by_id[i].author_slugs) if slug not in known
+    }
+    new_authors = bulk.store_authors(missing, known) if missing else set()
     replaced = [papers[i] for i in to_set if i not in created]
     if replaced:
         Authorship.objects.filter(paper_id__in=replaced).delete()
     rows = []
     for arxiv_id in to_set:
-        paper_id, listed = papers[arxiv_id], set()
-        for position, slug in enumerate(by_id[arxiv_id].author_slugs):
-            if slug not in listed:  # the same person listed twice in one paper
-                listed.add(slug)
-                rows.append((paper_id, ids[slug], position))
+        paper_id, slugs = papers[arxiv_id], by_id[arxiv_id].author_slugs
+        if len(set(slugs)) < len(slugs):  # the same person listed twice in one paper: the first counts
+            slugs = [slug if slug not in slugs[:position] else None for position, slug in enumerate(slugs)]
+        rows += [(paper_id, known[slug], position) for position, slug in enumerate(slugs) if slug]
     bulk.insert_authorships(rows, new_papers=[papers[i] for i in created], new_authors=new_authors)
     return list(to_set)
 

@@ -240,3 +240,27 @@ def test_an_import_leaves_the_garbage_collector_as_it_found_it(tmp_path):
         assert gc.get_freeze_count() > frozen * 0.9  # still frozen (less what was freed meanwhile)
     finally:
         gc.unfreeze()
+
+
+def test_an_author_listed_twice_in_a_paper_is_linked_once(tmp_path):
+    path = tmp_path / "twice.xml"
+    path.write_text(ATOM.format(version=1, title="The All-Seeing Project V2", second_author="Weiyun  Wang"),
+                    encoding="utf-8")
+    import_sources([str(path)])
+    assert [(a.position, a.author.name) for a in Authorship.objects.select_related("author")] == [(0, "Weiyun Wang")]
+
+
+def test_the_author_cache_is_bounded_and_refills_from_the_database(tmp_path, monkeypatch):
+    """Across batches, author ids come from a cache; when it is full it starts again from the database."""
+    from papers.services import ingest
+
+    monkeypatch.setattr(ingest, "AUTHOR_CACHE_SIZE", 1)
+    same_people = [["Wang", "Weiyun", ""], ["Ren", "Yiming", ""]]
+    items = [{"id": f"2402.1947{n}", "title": f"Paper {n}", "authors_parsed": same_people[n % 2:] + same_people}
+             for n in range(4)]
+    path = tmp_path / "snapshot.jsonl"
+    path.write_text("".join(json.dumps(item) + "\n" for item in items), encoding="utf-8")
+    batch = import_sources([str(path)], options=IngestOptions(batch_size=1))
+    assert (batch.created, batch.failed) == (4, 0)
+    assert Author.objects.count() == 2
+    assert [a.name for a in Paper.objects.get(arxiv_id="2402.19471").ordered_authors()] == ["Yiming Ren", "Weiyun Wang"]
