@@ -19,6 +19,7 @@ from .sources import InputFile
 
 FORMAT = "arxiv-snapshot"
 REQUIRED = ("id", "title")
+VERSION_RE = re.compile(r"v\d+")
 
 
 def sniff(head: str) -> bool:
@@ -44,7 +45,7 @@ def _version_date(versions: list) -> tuple[int | None, object]:
     if not isinstance(versions, list) or not versions:
         return None, None
     last = versions[-1].get("version", "") if isinstance(versions[-1], dict) else ""
-    number = int(last[1:]) if re.fullmatch(r"v\d+", last or "") else len(versions)
+    number = int(last[1:]) if VERSION_RE.fullmatch(last or "") else len(versions)
     first = versions[0].get("created") if isinstance(versions[0], dict) else None
     return number, _rfc822_day(first) if first else None
 
@@ -68,6 +69,14 @@ def _rfc822_day(text: str):
         return parsedate_to_datetime(text).date()
     except (TypeError, ValueError):
         return None
+
+
+def _iso_day(text: str):
+    """update_date is always "2024-02-29" in the snapshot; anything else goes through the general parser."""
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        return tx.parse_date(text)
 
 
 def record_from_item(item: dict, source: str, line: int) -> PaperRecord | ParseFailure:
@@ -96,7 +105,7 @@ def record_from_item(item: dict, source: str, line: int) -> PaperRecord | ParseF
         license=(item.get("license") or "").strip(),
         categories=(item.get("categories") or "").split(),
         published=published,
-        updated=tx.parse_date(item.get("update_date") or ""),
+        updated=_iso_day(item.get("update_date") or ""),
         code_url=tx.first_url(abstract + " " + comments, "github.com"),
     )
 

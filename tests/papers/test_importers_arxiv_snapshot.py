@@ -205,3 +205,21 @@ def test_four_digit_number_after_2015_is_not_an_arxiv_id(sample_lines):
     papers, failures = parse(jsonl(sample_lines[0], '{"id": "2402.1947", "title": "Truncated id"}'))
     assert [p.arxiv_id for p in papers] == ["0704.0001"]
     assert len(failures) == 1 and "is not an arXiv id" in failures[0].reason
+
+
+@pytest.mark.parametrize("text", [
+    "  Large Language\n  Models  for Agents\n", "tab\tand\u00a0no-break\u3000ideographic\u2028line",
+    "plain words", "", " \n ", "form\x0cfeed\x1cseparator\x85next",
+])
+def test_white_space_is_folded_the_same_on_the_fast_path(text):
+    from papers.importers.text import collapse
+
+    assert collapse(text) == " ".join(text.split())
+
+
+def test_records_cross_processes_whole():
+    import pickle
+
+    record = PaperRecord(arxiv_id="2402.19474", version=2, title="The All-Seeing Project V2", authors=["Weiyun Wang"],
+                         author_slugs=["weiyun-wang"], published=dt.date(2024, 2, 29), warnings=["a warning"])
+    assert pickle.loads(pickle.dumps(record)) == record
