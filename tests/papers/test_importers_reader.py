@@ -86,13 +86,53 @@ def test_stopping_early_stops_the_child(snapshot, in_child):
     assert not _processes_reading(snapshot)
 
 
-def _processes_reading(path: Path) -> list[str]:
+def _processes_reading(path: Path, with_pid: bool = False) -> list[str]:
+    """Command lines of live parsing processes reading ``path`` (Linux's /proc)."""
     found = []
     for pid in filter(str.isdigit, os.listdir("/proc")):
         try:
             command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
         except OSError:
             continue
-        if "papers.importers.reader" in command and str(path) in command:
-            found.append(command)
+        if "papers.importers.reader" in command and str(path) in command and state != "Z":
+            found.append(f"{pid} {command}" if with_pid else command)
     return found
+
+
+def test_a_child_that_dies_is_an_input_error_after_what_it_sent(tmp_path, in_child):
+    import signal
+
+    path = tmp_path / "big.jsonl"
+    path.write_text("".join(json.dumps(item) + "\n" for item in snapshot_records(8000, seed=5)), encoding="utf-8")
+    items = reader.parsed(arxiv_snapshot, from_path(path))
+    received = [next(items)]
+    (child,) = _pids_reading(path)  # blocked: the parent's queue and the pipe are full
+    os.kill(child, signal.SIGKILL)
+    with pytest.raises(InputError, match=r"the parsing process stopped \(exit code -9\)"):
+        received.extend(items)
+    assert 1 < len(received) < 8000
+
+
+def test_an_unexpected_error_in_the_child_is_sent_with_its_traceback(monkeypatch):
+    import io
+    import pickle
+    import types
+
+    from papers import importers
+
+    def parse(file):
+        yield ParseFailure(file.name, 1, "first line")
+        raise KeyError("a bug")
+
+    monkeypatch.setitem(importers.FORMATS, "buggy", types.SimpleNamespace(FORMAT="buggy", parse=parse))
+    out = io.BytesIO()
+    reader._parse_into("buggy", __file__, out)
+    out.seek(0)
+    (kind, items), (end, traceback) = pickle.load(out), pickle.load(out)
+    assert kind == "items" and items == [ParseFailure(__file__, 1, "first line")]
+    assert end == "crash" and "KeyError: 'a bug'" in traceback
+
+
+def _pids_reading(path: Path) -> list[int]:
+    return [int(command.split(" ", 1)[0]) for command in _processes_reading(path, with_pid=True)]
