@@ -10,10 +10,16 @@ process's time and a tenth of the parsing one's.
 from __future__ import annotations
 
 import gc
+import threading
 from contextlib import contextmanager
 
 # Young collections ten times rarer: the objects they would find are dead by then anyway.
 THRESHOLDS = (20_000, 50, 100)
+
+
+_lock = threading.Lock()
+_depth = 0  # bulk work under way in this process (two imports may run in two threads)
+_saved: tuple = ()
 
 
 @contextmanager
@@ -23,15 +29,24 @@ def bulk_work():
     Frozen objects are skipped by every collection; unfreezing at the end
     hands them back, so a long-lived worker leaks nothing.  A process that
     froze objects itself (gunicorn's, before forking) keeps them frozen.
+    The first of overlapping imports changes the settings, the last one
+    puts them back.
     """
-    thresholds = gc.get_threshold()
-    froze = not gc.get_freeze_count()
-    if froze:
-        gc.freeze()
-    gc.set_threshold(*THRESHOLDS)
+    global _depth, _saved
+    with _lock:
+        if not _depth:
+            _saved = (gc.get_threshold(), not gc.get_freeze_count())
+            if _saved[1]:
+                gc.freeze()
+            gc.set_threshold(*THRESHOLDS)
+        _depth += 1
     try:
         yield
     finally:
-        gc.set_threshold(*thresholds)
-        if froze:
-            gc.unfreeze()
+        with _lock:
+            _depth -= 1
+            if not _depth:
+                thresholds, froze = _saved
+                gc.set_threshold(*thresholds)
+                if froze:
+                    gc.unfreeze()

@@ -73,10 +73,12 @@ def _rfc822_day(text: str):
 
 def _iso_day(text: str):
     """update_date is always "2024-02-29" in the snapshot; anything else goes through the general parser."""
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        return tx.parse_date(text)
+    if len(text) == 10 and text[4] == text[7] == "-":
+        try:
+            return date.fromisoformat(text)
+        except ValueError:
+            return None  # as the general parser says of 2024-02-30
+    return tx.parse_date(text)
 
 
 def record_from_item(item: dict, source: str, line: int) -> PaperRecord | ParseFailure:

@@ -43,6 +43,7 @@ from .sources import InputError, InputFile, from_path
 BACKGROUND_MIN_BYTES = 8 * 2**20
 CHUNK = 250  # items per message
 AHEAD = 16  # messages buffered in the parent: a couple of batches, so memory stays flat
+POLL_SECONDS = 5  # how often a parent waiting for items checks that they can still come
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -64,7 +65,12 @@ def _from_child(format: str, file: InputFile) -> Iterator[Parsed]:
     pump.start()
     try:
         while True:
-            kind, payload = messages.get()
+            try:
+                kind, payload = messages.get(timeout=POLL_SECONDS)
+            except queue.Empty:
+                if pump.is_alive():
+                    continue  # the child is slow (a huge record), not gone
+                kind, payload = "gone", None
             if kind == "items":
                 yield from payload
             elif kind == "end":
@@ -88,12 +94,19 @@ def _from_child(format: str, file: InputFile) -> Iterator[Parsed]:
 
 
 def _pump(pipe, messages: queue.Queue) -> None:
-    """Parent side: messages off the pipe into the queue, until an ending or the pipe closes."""
+    """Parent side: messages off the pipe into the queue, until an ending or the pipe closes.
+
+    Whatever stops it is sent on as a message, so the parent never waits on a
+    thread that is gone.
+    """
     while True:
         try:
             message = pickle.load(pipe)
-        except (EOFError, OSError, pickle.UnpicklingError):
+        except (EOFError, OSError):
             messages.put(("gone", None))
+            return
+        except Exception:  # noqa: BLE001 - a message this process cannot read (code changed under it?)
+            messages.put(("crash", traceback.format_exc()))
             return
         messages.put(message)
         if message[0] != "items":

@@ -110,12 +110,21 @@ class PaperRecord:
     author_slugs: list[str] = field(default_factory=list)  # filled by with_keys()
 
     def __reduce__(self):
-        # Pickled as its field values alone (records cross from the parsing process by
-        # the thousand): smaller, and rebuilt by one call instead of attribute by attribute.
-        return PaperRecord, _paper_record_values(self)
+        # Pickled as its field values (records cross from the parsing process by the
+        # thousand): smaller, and rebuilt by one call instead of attribute by attribute.
+        # The field names go along (once a message: pickle sends a repeated object once),
+        # so a reader running other code than the parser fails loudly instead of mixing fields up.
+        return _rebuilt_record, (PAPER_RECORD_FIELDS, _paper_record_values(self))
 
 
-_paper_record_values = attrgetter(*(f.name for f in fields(PaperRecord)))
+PAPER_RECORD_FIELDS = tuple(f.name for f in fields(PaperRecord))
+_paper_record_values = attrgetter(*PAPER_RECORD_FIELDS)
+
+
+def _rebuilt_record(names: tuple[str, ...], values: tuple) -> PaperRecord:
+    if names == PAPER_RECORD_FIELDS:
+        return PaperRecord(*values)
+    return PaperRecord(**dict(zip(names, values)))  # TypeError if a field is unknown here
 
 
 @dataclass

@@ -7,11 +7,13 @@ speed of a raw COPY (see ``bench/import_snapshot.py``).
 """
 from __future__ import annotations
 
+import struct
 from collections.abc import Iterable
+from contextlib import contextmanager
 from operator import itemgetter
 
 import orjson
-from django.db import IntegrityError, connection
+from django.db import DataError, IntegrityError, connection
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from psycopg.types.json import set_json_dumps
@@ -27,6 +29,7 @@ PAPER_COLUMNS = {
     "published": "date", "updated": "date", "code_url": "text", "figures": "jsonb", "topic_id": "int8",
 }
 AUTHOR_STAGE = "paperdesk_author_stage"
+SMALLINT_MAX = 32767
 
 
 def _postgres() -> bool:
@@ -60,11 +63,34 @@ def insert_papers(rows: list[dict]) -> list[int]:
         ids = [row[0] for row in cursor.fetchall()]
         columns = ", ".join(("id", *PAPER_COLUMNS, "created_at", "modified_at"))
         set_json_dumps(orjson.dumps, cursor.cursor)  # json.dumps took longer than the rest of a row
-        with cursor.cursor.copy(f"COPY papers_paper ({columns}) FROM STDIN (FORMAT BINARY)") as copy:
-            copy.set_types(["int8", *PAPER_COLUMNS.values(), "timestamptz", "timestamptz"])
-            for pk, row in zip(ids, rows, strict=True):
-                copy.write_row([pk, *[row[name] for name in PAPER_COLUMNS], now, now])
+        with _values_as_data_errors():
+            _check_smallints("version", (row["version"] for row in rows))
+            with cursor.cursor.copy(f"COPY papers_paper ({columns}) FROM STDIN (FORMAT BINARY)") as copy:
+                copy.set_types(["int8", *PAPER_COLUMNS.values(), "timestamptz", "timestamptz"])
+                for pk, row in zip(ids, rows, strict=True):
+                    copy.write_row([pk, *[row[name] for name in PAPER_COLUMNS], now, now])
     return ids
+
+
+@contextmanager
+def _values_as_data_errors():
+    """A value of the wrong type, refused while COPY encodes it, is the database refusing it.
+
+    Text COPY left the check to PostgreSQL, which raises DataError, and the
+    ingest retries a batch that fails that way record by record; binary COPY
+    fails earlier, in Python.
+    """
+    try:
+        yield
+    except (TypeError, ValueError, OverflowError, struct.error) as exc:
+        raise DataError(f"a value does not fit its column: {exc}") from exc
+
+
+def _check_smallints(column: str, values: Iterable[int | None]) -> None:
+    """Binary COPY would wrap an out-of-range smallint around silently: refuse it instead."""
+    largest = max((v for v in values if v is not None), default=0)
+    if largest > SMALLINT_MAX:
+        raise DataError(f"{column} {largest} is out of range (at most {SMALLINT_MAX})")
 
 
 def store_authors(names_by_slug: dict[str, str], known: dict[str, int]) -> set[int]:
@@ -98,8 +124,8 @@ def _store_authors(names_by_slug: dict[str, str]) -> tuple[list[tuple[str, int]]
             copy.set_types(["text", "text"])
             for slug, name in names_by_slug.items():
                 copy.write_row((name, slug))
-        cursor.execute(
-            f"INSERT INTO papers_author (name, slug) SELECT name, slug FROM {AUTHOR_STAGE} "
+        cursor.execute(  # in slug order: two imports adding the same authors wait instead of deadlocking
+            f"INSERT INTO papers_author (name, slug) SELECT name, slug FROM {AUTHOR_STAGE} ORDER BY slug "
             f"ON CONFLICT (slug) DO NOTHING RETURNING slug, id"
         )
         found = cursor.fetchall()
@@ -109,7 +135,9 @@ def _store_authors(names_by_slug: dict[str, str]) -> tuple[list[tuple[str, int]]
                 f"SELECT a.slug, a.id FROM {AUTHOR_STAGE} s JOIN papers_author a ON a.slug = s.slug"
             )
             found = cursor.fetchall()
-        cursor.execute(f"DELETE FROM {AUTHOR_STAGE}")  # for the next batch, in this transaction or not
+        # Emptied for the next batch, in this transaction or not; TRUNCATE, because nothing
+        # vacuums a temporary table and deleted rows would pile up for the whole session.
+        cursor.execute(f"TRUNCATE {AUTHOR_STAGE}")
     return found, inserted
 
 
@@ -125,6 +153,7 @@ def insert_authorships(rows: list[tuple[int, int, int]], *, new_papers: Iterable
     """
     if not rows:
         return
+    _check_smallints("author position", map(itemgetter(2), rows))
     if not _postgres():
         Authorship.objects.bulk_create([Authorship(paper_id=p, author_id=a, position=i) for p, a, i in rows])
     else:

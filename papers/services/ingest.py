@@ -26,7 +26,7 @@ from django.utils.text import slugify
 
 from papers import bulkgc, caching, importers, search
 from papers.importers import reader
-from papers.importers.records import DigestRef, ParseFailure, PaperRecord, TopicRecord
+from papers.importers.records import DigestRef, author_slug, ParseFailure, PaperRecord, TopicRecord
 from papers.importers.sources import InputError, InputFile, expand
 from papers.services import bulk
 from papers.services.summaries import machine_updates, merge_edited
@@ -135,10 +135,10 @@ def _import_sources(targets, *, format, options: IngestOptions, started_by, user
 
 def import_file(file: InputFile, *, ctx: _Context, format: str | None, progress=None) -> FileStats:
     stats = FileStats(file=file.name)
+    pending: list[PaperRecord] = []
     try:
         module = importers.get(format) if format else importers.detect(file)
         stats.format = ctx.current_format = module.FORMAT
-        pending: list[PaperRecord] = []
         for item in reader.parsed(module, file):
             if isinstance(item, ParseFailure):
                 _record_failure(ctx, stats, item.source, item.line, item.reason, item.arxiv_id)
@@ -149,10 +149,13 @@ def import_file(file: InputFile, *, ctx: _Context, format: str | None, progress=
                 if len(pending) >= ctx.options.batch_size:
                     _write(ctx, stats, pending, progress)
                     pending = []
+    except InputError as exc:  # the input ends here (a truncated file, say): what came before still lands
         if pending:
             _write(ctx, stats, pending, progress)
-    except InputError as exc:
         _file_failure(ctx, stats, exc)
+    else:
+        if pending:
+            _write(ctx, stats, pending, progress)
     ctx.batch.files = [*ctx.batch.files, stats.as_dict()]
     return stats
 
@@ -317,21 +320,28 @@ def _write_authors(ctx: _Context, papers: dict[str, int], records: list[PaperRec
     known = ctx.author_ids
     if len(known) > AUTHOR_CACHE_SIZE:  # memory stays flat however many authors a snapshot has
         known.clear()
-    missing = {
-        slug: name for i in to_set for name, slug in zip(by_id[i].authors, by_id[i].author_slugs) if slug not in known
-    }
+    slugs_of = {i: _author_slugs(by_id[i]) for i in to_set}
+    missing = {slug: name for i in to_set for name, slug in zip(by_id[i].authors, slugs_of[i]) if slug not in known}
     new_authors = bulk.store_authors(missing, known) if missing else set()
     replaced = [papers[i] for i in to_set if i not in created]
     if replaced:
         Authorship.objects.filter(paper_id__in=replaced).delete()
     rows = []
     for arxiv_id in to_set:
-        paper_id, slugs = papers[arxiv_id], by_id[arxiv_id].author_slugs
+        paper_id, slugs = papers[arxiv_id], slugs_of[arxiv_id]
         if len(set(slugs)) < len(slugs):  # the same person listed twice in one paper: the first counts
-            slugs = [slug if slug not in slugs[:position] else None for position, slug in enumerate(slugs)]
+            seen = set()
+            slugs = [None if slug in seen else seen.add(slug) or slug for slug in slugs]
         rows += [(paper_id, known[slug], position) for position, slug in enumerate(slugs) if slug]
     bulk.insert_authorships(rows, new_papers=[papers[i] for i in created], new_authors=new_authors)
     return list(to_set)
+
+
+def _author_slugs(record: PaperRecord) -> list[str]:
+    """The record's author slugs: filled where it was parsed, or made here for one that was not."""
+    if len(record.author_slugs) == len(record.authors):
+        return record.author_slugs
+    return [author_slug(name) for name in record.authors]
 
 
 def _add_tags(paper: Paper, tags: list[str]) -> bool:

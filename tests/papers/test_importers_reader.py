@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from bench.import_snapshot import snapshot_records
-from papers.importers import arxiv_snapshot, digest_md, reader
-from papers.importers.records import PaperRecord, ParseFailure
+from papers.importers import arxiv_snapshot, digest_md, hexo, reader
+from papers.importers.records import PaperRecord, ParseFailure, with_keys
 from papers.importers.sources import InputError, from_bytes, from_path
 
 RECORDS = 600  # more than two of the child's chunks
@@ -61,9 +61,11 @@ def test_the_child_gives_the_same_items_in_the_same_order(snapshot, monkeypatch)
     assert paper.author_slugs and len(paper.author_slugs) == len(paper.authors)
 
 
-def test_other_formats_go_through_the_child_too(seed_digest, in_child):
-    items = list(reader.parsed(digest_md, from_path(seed_digest)))
-    assert sum(isinstance(item, PaperRecord) for item in items) == 28
+def test_other_formats_go_through_the_child_too(seed_digest, seed_hexo, in_child):
+    for module, seed, papers in ((digest_md, seed_digest, 28), (hexo, seed_hexo, 14)):
+        items = list(reader.parsed(module, from_path(seed)))
+        assert sum(isinstance(item, PaperRecord) for item in items) == papers
+        assert items == [with_keys(item) for item in module.parse(from_path(seed))]
 
 
 def test_an_input_error_arrives_after_the_records_before_it(snapshot, tmp_path, in_child):
@@ -136,3 +138,48 @@ def test_an_unexpected_error_in_the_child_is_sent_with_its_traceback(monkeypatch
 
 def _pids_reading(path: Path) -> list[int]:
     return [int(command.split(" ", 1)[0]) for command in _processes_reading(path, with_pid=True)]
+
+
+def test_a_message_the_parent_cannot_read_is_a_crash_not_a_hang():
+    """A parsing process running newer code than the parent (mid-deploy) must not leave the import waiting."""
+    import io
+    import pickle
+    import queue
+
+    from papers.importers.records import PAPER_RECORD_FIELDS, _rebuilt_record
+
+    class FromNewerCode:
+        def __reduce__(self):
+            names = (*PAPER_RECORD_FIELDS, "added_later")
+            return _rebuilt_record, (names, ("2402.19474", *[None] * len(PAPER_RECORD_FIELDS)))
+
+    pipe = io.BytesIO(pickle.dumps(("items", [FromNewerCode()])) + pickle.dumps(("end", None)))
+    messages: queue.Queue = queue.Queue()
+    reader._pump(pipe, messages)
+    kind, traceback = messages.get_nowait()
+    assert kind == "crash" and "added_later" in traceback
+
+
+def test_overlapping_bulk_work_puts_the_collector_back_when_the_last_one_ends():
+    import gc
+    import threading
+
+    from papers.bulkgc import THRESHOLDS, bulk_work
+
+    before = gc.get_threshold()
+    first_inside, second_done = threading.Event(), threading.Event()
+
+    def first():
+        with bulk_work():
+            first_inside.set()
+            second_done.wait(10)
+
+    thread = threading.Thread(target=first)
+    thread.start()
+    first_inside.wait(10)
+    with bulk_work():
+        pass
+    assert gc.get_threshold() == THRESHOLDS and gc.get_freeze_count()  # the first is still at work
+    second_done.set()
+    thread.join(10)
+    assert gc.get_threshold() == before and gc.get_freeze_count() == 0

@@ -264,3 +264,37 @@ def test_the_author_cache_is_bounded_and_refills_from_the_database(tmp_path, mon
     assert (batch.created, batch.failed) == (4, 0)
     assert Author.objects.count() == 2
     assert [a.name for a in Paper.objects.get(arxiv_id="2402.19471").ordered_authors()] == ["Yiming Ren", "Weiyun Wang"]
+
+
+def _snapshot_file(path, items) -> str:
+    path.write_text("".join(json.dumps(item) + "\n" for item in items), encoding="utf-8")
+    return str(path)
+
+
+def test_values_that_do_not_fit_their_columns_fail_alone(tmp_path):
+    """Binary COPY encodes values in Python: a wrong type or an out-of-range number is still a failed record."""
+    items = [{"id": f"2402.1947{n}", "title": f"Paper {n}", "versions": [{"version": "v1"}]} for n in range(3)]
+    items[1]["versions"] = [{"version": "v99999"}]
+    batch = import_sources([_snapshot_file(tmp_path / "range.jsonl", items)])
+    assert (batch.created, batch.failed) == (2, 1)
+    assert "out of range" in batch.errors.get().reason
+    export = tmp_path / "export.jsonl"
+    export.write_text(json.dumps({"kind": "paper", "arxiv_id": "2402.19480", "version": "two", "title": "Two"}) + "\n",
+                      encoding="utf-8")
+    batch = import_sources([str(export)], format="paperdesk")
+    assert (batch.created, batch.failed) == (0, 1)
+    assert "does not fit its column" in batch.errors.get().reason
+    assert Paper.objects.count() == 2
+
+
+def test_records_before_a_truncated_end_still_land(tmp_path):
+    import gzip
+
+    from bench.import_snapshot import snapshot_records
+
+    data = gzip.compress("".join(json.dumps(item) + "\n" for item in snapshot_records(300, seed=9)).encode())
+    path = tmp_path / "cut.jsonl.gz"
+    path.write_bytes(data[: len(data) // 2])
+    batch = import_sources([str(path)], options=IngestOptions(batch_size=1000))
+    assert 50 < batch.created < 300 and batch.failed == 1
+    assert "truncated or corrupt" in batch.errors.get().reason
