@@ -63,27 +63,32 @@ def insert_papers(rows: list[dict]) -> list[int]:
         ids = [row[0] for row in cursor.fetchall()]
         columns = ", ".join(("id", *PAPER_COLUMNS, "created_at", "modified_at"))
         set_json_dumps(orjson.dumps, cursor.cursor)  # json.dumps took longer than the rest of a row
-        with _values_as_data_errors():
+        types = ["int8", *PAPER_COLUMNS.values(), "timestamptz", "timestamptz"]
+        with _copy(cursor, f"COPY papers_paper ({columns})", types) as copy:
             _check_smallints("version", (row["version"] for row in rows))
-            with cursor.cursor.copy(f"COPY papers_paper ({columns}) FROM STDIN (FORMAT BINARY)") as copy:
-                copy.set_types(["int8", *PAPER_COLUMNS.values(), "timestamptz", "timestamptz"])
-                for pk, row in zip(ids, rows, strict=True):
-                    copy.write_row([pk, *[row[name] for name in PAPER_COLUMNS], now, now])
+            for pk, row in zip(ids, rows, strict=True):
+                copy.write_row([pk, *[row[name] for name in PAPER_COLUMNS], now, now])
     return ids
 
 
 @contextmanager
-def _values_as_data_errors():
-    """A value of the wrong type, refused while COPY encodes it, is the database refusing it.
+def _copy(cursor, statement: str, types: list[str]):
+    """A binary ``COPY … FROM STDIN`` that fails the way Django's own queries do.
 
-    Text COPY left the check to PostgreSQL, which raises DataError, and the
-    ingest retries a batch that fails that way record by record; binary COPY
-    fails earlier, in Python.
+    COPY goes through psycopg's cursor, below Django, so its errors are
+    psycopg's own: they are turned into Django's (a UniqueViolation into an
+    IntegrityError), which the ingest catches and answers by retrying the
+    batch record by record.  A value refused while being encoded (wrong type,
+    overflow) counts as the database refusing it: text COPY left that check
+    to PostgreSQL, binary COPY does it in Python.
     """
-    try:
-        yield
-    except (TypeError, ValueError, OverflowError, struct.error) as exc:
-        raise DataError(f"a value does not fit its column: {exc}") from exc
+    with connection.wrap_database_errors:
+        try:
+            with cursor.cursor.copy(f"{statement} FROM STDIN (FORMAT BINARY)") as copy:
+                copy.set_types(types)
+                yield copy
+        except (TypeError, ValueError, OverflowError, struct.error) as exc:
+            raise DataError(f"a value does not fit its column: {exc}") from exc
 
 
 def _check_smallints(column: str, values: Iterable[int | None]) -> None:
@@ -120,8 +125,7 @@ def _store_authors(names_by_slug: dict[str, str]) -> tuple[list[tuple[str, int]]
     """
     with connection.cursor() as cursor:
         cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS {AUTHOR_STAGE} (name text, slug text)")
-        with cursor.cursor.copy(f"COPY {AUTHOR_STAGE} (name, slug) FROM STDIN (FORMAT BINARY)") as copy:
-            copy.set_types(["text", "text"])
+        with _copy(cursor, f"COPY {AUTHOR_STAGE} (name, slug)", ["text", "text"]) as copy:
             for slug, name in names_by_slug.items():
                 copy.write_row((name, slug))
         cursor.execute(  # in slug order: two imports adding the same authors wait instead of deadlocking
@@ -158,10 +162,8 @@ def insert_authorships(rows: list[tuple[int, int, int]], *, new_papers: Iterable
         Authorship.objects.bulk_create([Authorship(paper_id=p, author_id=a, position=i) for p, a, i in rows])
     else:
         with connection.cursor() as cursor:
-            with cursor.cursor.copy(
-                "COPY papers_authorship (paper_id, author_id, position) FROM STDIN (FORMAT BINARY)"
-            ) as copy:
-                copy.set_types(["int8", "int8", "int2"])
+            columns, types = "paper_id, author_id, position", ["int8", "int8", "int2"]
+            with _copy(cursor, f"COPY papers_authorship ({columns})", types) as copy:
                 # In author order, the author index takes each leaf page once a batch rather than
                 # at random (a tenth of the table's load); the primary key's pages are few either way.
                 for row in sorted(rows, key=itemgetter(1)):

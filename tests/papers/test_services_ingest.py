@@ -298,3 +298,37 @@ def test_records_before_a_truncated_end_still_land(tmp_path):
     batch = import_sources([str(path)], options=IngestOptions(batch_size=1000))
     assert 50 < batch.created < 300 and batch.failed == 1
     assert "truncated or corrupt" in batch.errors.get().reason
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_imports_at_once_of_overlapping_files_agree(tmp_path):
+    """Two workers importing overlapping snapshots: each paper once, each author once, every author list whole."""
+    import threading
+
+    from django.db import connection
+
+    from bench.import_snapshot import snapshot_records
+
+    items = list(snapshot_records(450, seed=11))
+    files = [_snapshot_file(tmp_path / "a.jsonl", items[:300]), _snapshot_file(tmp_path / "b.jsonl", items[150:])]
+    batches = {}
+
+    def run(path):
+        try:
+            batches[path] = import_sources([path], options=IngestOptions(batch_size=50))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(path,)) for path in files]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    assert sum(batch.created for batch in batches.values()) == Paper.objects.count() == 450
+    assert Author.objects.count() == len({a for item in items for a in map(tuple, item["authors_parsed"])})
+    stored = {}
+    for arxiv_id, name in Authorship.objects.order_by("paper_id", "position").values_list("paper__arxiv_id", "author__name"):
+        stored.setdefault(arxiv_id, []).append(name)
+    for item in items:
+        expected = list(dict.fromkeys(f"{first} {last}" for last, first, _ in item["authors_parsed"]))
+        assert stored[item["id"]] == expected
