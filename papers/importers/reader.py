@@ -9,7 +9,9 @@ snapshot import within a few times a raw COPY on a two-core server (see
 Local files above ``BACKGROUND_MIN_BYTES`` are parsed this way; URLs,
 standard input and small files in-process.  Either way the items arrive in the
 same order with the same failures, and an error that ends the input (a
-truncated gzip stream, say) is raised where the parsing reached it.
+truncated gzip stream, say) is raised where the parsing reached it.  If no
+child can start, or one stops before sending anything, the file is parsed
+in-process after all.
 
 The child is a plain ``python -m papers.importers.reader FORMAT PATH``
 that writes pickled chunks of items to a pipe: unlike ``multiprocessing`` it
@@ -21,6 +23,7 @@ queue, so the child can run a couple of batches ahead, and no further.
 """
 from __future__ import annotations
 
+import logging
 import os
 import pickle
 import queue
@@ -46,20 +49,33 @@ AHEAD = 16  # messages buffered in the parent: a couple of batches, so memory st
 POLL_SECONDS = 5  # how often a parent waiting for items checks that they can still come
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
+logger = logging.getLogger(__name__)
+
 
 def parsed(module: ModuleType, file: InputFile) -> Iterator[Parsed]:
     """Every item of ``file``, parsed by ``module``, with the keys the ingest needs."""
     if file.path is None or (file.size or 0) < BACKGROUND_MIN_BYTES:
         return map(with_keys, module.parse(file))
-    return _from_child(module.FORMAT, file)
+    return _from_child(module, file)
 
 
-def _from_child(format: str, file: InputFile) -> Iterator[Parsed]:
+def _from_child(module: ModuleType, file: InputFile) -> Iterator[Parsed]:
+    """The child's items; in-process instead if no child can start or it dies before its first item.
+
+    ``sys.executable`` is not always a Python that can run this project
+    (embedded interpreters), and the parsing is worth more than the overlap.
+    """
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(PROJECT_ROOT), os.environ.get("PYTHONPATH")]))}
-    child = subprocess.Popen(
-        [sys.executable, "-m", "papers.importers.reader", format, str(file.path)],
-        stdout=subprocess.PIPE, stdin=subprocess.DEVNULL, env=env,
-    )
+    try:
+        child = subprocess.Popen(
+            [sys.executable, "-m", "papers.importers.reader", module.FORMAT, str(file.path)],
+            stdout=subprocess.PIPE, stdin=subprocess.DEVNULL, env=env,
+        )
+    except OSError as exc:
+        logger.warning("cannot start a parsing process (%s); parsing %s in this one", exc, file.name)
+        yield from map(with_keys, module.parse(file))
+        return
+    started = in_process = False
     messages: queue.Queue = queue.Queue(maxsize=AHEAD)
     pump = threading.Thread(target=_pump, args=(child.stdout, messages), name="paperdesk-parse-pipe", daemon=True)
     pump.start()
@@ -72,6 +88,7 @@ def _from_child(format: str, file: InputFile) -> Iterator[Parsed]:
                     continue  # the child is slow (a huge record), not gone
                 kind, payload = "gone", None
             if kind == "items":
+                started = True
                 yield from payload
             elif kind == "end":
                 return
@@ -80,8 +97,13 @@ def _from_child(format: str, file: InputFile) -> Iterator[Parsed]:
                 raise InputError(source, reason, line=line)
             elif kind == "crash":
                 raise RuntimeError(f"parsing {file.name} failed in the parsing process:\n{payload}")
-            else:  # the pipe closed without an ending: the child was killed or could not start
+            elif started:  # the pipe closed without an ending: the child was killed
                 raise InputError(file.name, f"the parsing process stopped (exit code {child.wait()})")
+            else:
+                logger.warning("the parsing process stopped before its first item (exit code %s); parsing %s "
+                               "in this one", child.wait(), file.name)
+                in_process = True
+                break
     finally:
         child.kill()
         while pump.is_alive():  # let the pump see the pipe close, however full its queue is
@@ -91,6 +113,8 @@ def _from_child(format: str, file: InputFile) -> Iterator[Parsed]:
                 pass
         child.wait()
         child.stdout.close()
+    if in_process:
+        yield from map(with_keys, module.parse(file))
 
 
 def _pump(pipe, messages: queue.Queue) -> None:

@@ -183,3 +183,14 @@ def test_overlapping_bulk_work_puts_the_collector_back_when_the_last_one_ends():
     second_done.set()
     thread.join(10)
     assert gc.get_threshold() == before and gc.get_freeze_count() == 0
+
+
+@pytest.mark.parametrize("executable", ["/bin/false", "/nonexistent/python"])
+def test_without_a_working_child_the_file_is_parsed_in_process(snapshot, in_child, monkeypatch, executable, caplog):
+    """An embedded interpreter's sys.executable cannot run the parser: parse here rather than fail the file."""
+    import sys
+
+    expected = [with_keys(item) for item in arxiv_snapshot.parse(from_path(snapshot))]
+    monkeypatch.setattr(sys, "executable", executable)
+    assert list(reader.parsed(arxiv_snapshot, from_path(snapshot))) == expected
+    assert "in this one" in caplog.text
