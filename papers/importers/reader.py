@@ -55,8 +55,12 @@ logger = logging.getLogger(__name__)
 def parsed(module: ModuleType, file: InputFile) -> Iterator[Parsed]:
     """Every item of ``file``, parsed by ``module``, with the keys the ingest needs."""
     if file.path is None or (file.size or 0) < BACKGROUND_MIN_BYTES:
-        return map(with_keys, module.parse(file))
+        return _in_this_process(module, file)
     return _from_child(module, file)
+
+
+def _in_this_process(module: ModuleType, file: InputFile) -> Iterator[Parsed]:
+    return map(with_keys, module.parse(file))
 
 
 def _from_child(module: ModuleType, file: InputFile) -> Iterator[Parsed]:
@@ -73,7 +77,7 @@ def _from_child(module: ModuleType, file: InputFile) -> Iterator[Parsed]:
         )
     except OSError as exc:
         logger.warning("cannot start a parsing process (%s); parsing %s in this one", exc, file.name)
-        yield from map(with_keys, module.parse(file))
+        yield from _in_this_process(module, file)
         return
     started = in_process = False
     messages: queue.Queue = queue.Queue(maxsize=AHEAD)
@@ -114,7 +118,7 @@ def _from_child(module: ModuleType, file: InputFile) -> Iterator[Parsed]:
         child.wait()
         child.stdout.close()
     if in_process:
-        yield from map(with_keys, module.parse(file))
+        yield from _in_this_process(module, file)
 
 
 def _pump(pipe, messages: queue.Queue) -> None:

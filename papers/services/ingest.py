@@ -136,6 +136,7 @@ def _import_sources(targets, *, format, options: IngestOptions, started_by, user
 def import_file(file: InputFile, *, ctx: _Context, format: str | None, progress=None) -> FileStats:
     stats = FileStats(file=file.name)
     pending: list[PaperRecord] = []
+    error = None
     try:
         module = importers.get(format) if format else importers.detect(file)
         stats.format = ctx.current_format = module.FORMAT
@@ -150,12 +151,11 @@ def import_file(file: InputFile, *, ctx: _Context, format: str | None, progress=
                     _write(ctx, stats, pending, progress)
                     pending = []
     except InputError as exc:  # the input ends here (a truncated file, say): what came before still lands
-        if pending:
-            _write(ctx, stats, pending, progress)
-        _file_failure(ctx, stats, exc)
-    else:
-        if pending:
-            _write(ctx, stats, pending, progress)
+        error = exc
+    if pending:
+        _write(ctx, stats, pending, progress)
+    if error:
+        _file_failure(ctx, stats, error)
     ctx.batch.files = [*ctx.batch.files, stats.as_dict()]
     return stats
 
@@ -329,10 +329,14 @@ def _write_authors(ctx: _Context, papers: dict[str, int], records: list[PaperRec
     rows = []
     for arxiv_id in to_set:
         paper_id, slugs = papers[arxiv_id], slugs_of[arxiv_id]
-        if len(set(slugs)) < len(slugs):  # the same person listed twice in one paper: the first counts
-            seen = set()
-            slugs = [None if slug in seen else seen.add(slug) or slug for slug in slugs]
-        rows += [(paper_id, known[slug], position) for position, slug in enumerate(slugs) if slug]
+        if len(set(slugs)) == len(slugs):
+            rows += [(paper_id, known[slug], position) for position, slug in enumerate(slugs)]
+            continue
+        listed = set()  # the same person listed twice in one paper: the first place counts
+        for position, slug in enumerate(slugs):
+            if slug not in listed:
+                listed.add(slug)
+                rows.append((paper_id, known[slug], position))
     bulk.insert_authorships(rows, new_papers=[papers[i] for i in created], new_authors=new_authors)
     return list(to_set)
 
