@@ -13,8 +13,31 @@ $(BIN)/python:
 install: $(BIN)/python
 	$(BIN)/pip install --quiet -r requirements.txt
 
-install-dev: $(BIN)/python
-	$(BIN)/pip install --quiet -r requirements-dev.txt
+# llama.cpp is built from source.  Never with the compiler's native CPU flags: a
+# native build on a CPU with Intel AMX segfaults on any multi-token decode, and a
+# wheel built natively on one machine crashes on an older one.  The portable
+# build targets x86-64-v3 (AVX2, FMA, F16C) where the CPU has those and plain
+# x86-64 where it does not.  The wheel lives in a folder named after its version
+# and build flags, built with pip's cache off, so a wheel built with other flags
+# (pip's own cache keys on the source archive only) is never picked up again.
+LLAMA_VERSION := $(shell sed -n 's/^llama-cpp-python\[server\]==//p' requirements-dev.txt)
+LLAMA_CMAKE_ARGS := -DGGML_NATIVE=OFF -DGGML_AMX_TILE=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_BF16=OFF \
+  -DGGML_AVX512=OFF $(shell grep -qw avx2 /proc/cpuinfo && grep -qw fma /proc/cpuinfo && grep -qw f16c /proc/cpuinfo \
+  && echo "-DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON" || echo "-DGGML_AVX=OFF -DGGML_AVX2=OFF -DGGML_FMA=OFF -DGGML_F16C=OFF")
+LLAMA_KEY := $(shell echo '$(LLAMA_VERSION) $(LLAMA_CMAKE_ARGS)' | sha1sum | cut -c1-12)
+LLAMA_WHEELS := $(HOME)/.cache/paperdesk/llama-cpp-python/$(LLAMA_KEY)
+
+$(LLAMA_WHEELS)/.built: | $(BIN)/python
+	rm -rf $(LLAMA_WHEELS) && mkdir -p $(LLAMA_WHEELS)
+	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(BIN)/pip wheel --quiet --no-cache-dir --no-deps \
+	  -w $(LLAMA_WHEELS) "llama-cpp-python==$(LLAMA_VERSION)"
+	touch $@
+
+install-dev: $(BIN)/python $(LLAMA_WHEELS)/.built
+	$(BIN)/pip install --quiet --find-links $(LLAMA_WHEELS) -r requirements-dev.txt
+	@# A venv that already holds a llama-cpp-python built otherwise gets the portable one.
+	@test -f $(VENV)/.llama-$(LLAMA_KEY) || { $(BIN)/pip install --quiet --force-reinstall --no-deps \
+	  $(LLAMA_WHEELS)/llama_cpp_python-*.whl && touch $(VENV)/.llama-$(LLAMA_KEY); }
 
 ## demo: the site with the seed digests published, on SQLite, no Redis needed.
 demo: install
