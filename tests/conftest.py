@@ -58,3 +58,16 @@ def seed_digest() -> Path:
 @pytest.fixture
 def seed_hexo() -> Path:
     return SEEDS / "003_2b154e7610c01647.txt"
+
+
+@pytest.fixture(autouse=True)
+def _empty_redis():
+    """Every test starts with an empty test Redis database.
+
+    Rendered pages, the topic lists and rate-limit windows live there, and the
+    database rolls back after each test while Redis does not: a page cached by
+    one test would otherwise be served to whichever test runs next.
+    """
+    from django.core.cache import cache
+
+    cache.clear()

