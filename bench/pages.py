@@ -55,7 +55,7 @@ STATIC_NAME = "bench/static.html"  # under STATIC_ROOT, served at /static/bench/
 REDIS_CACHE_URL = "redis://127.0.0.1:6379/14"
 DIGEST_DAYS, DIGEST_SIZE = 30, 30
 
-# Targets from the issue.
+# What the public pages must reach (README, "The public pages").
 CACHED_MIN_RATIO = 0.5
 UNCACHED_MAX_P99_MS = 100.0
 SEARCH_MAX_P95_MS = 100.0

@@ -1,4 +1,4 @@
-"""How many page loads and form submissions a reviewer needs for a day (issue 6).
+"""How many page loads and form submissions a reviewer needs for a day.
 
 Imports the seed digest of 2024-02-29 (28 entries) as drafts into a fresh
 SQLite database, serves the site, and drives Debian's Chromium through the

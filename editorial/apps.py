@@ -2,7 +2,7 @@ from django.apps import AppConfig
 
 
 class EditorialConfig(AppConfig):
-    """The review desk (issue 3). It may import ``papers``; never the reverse."""
+    """The review desk. It may import ``papers``; never the reverse."""
 
     name = "editorial"
     verbose_name = "Editorial desk"

@@ -7,10 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from editorial.diffs import as_text, inline_diff
 from papers.models import Summary
 
-EDITABLE = (
-    "headline_zh", "title_zh", "abstract_zh", "tldr", "key_points", "background", "prior_work", "method",
-    "results", "method_details", "conclusion", "affiliation", "keywords",
-)
+EDITABLE = Summary.TEXT_FIELDS  # the entry text, in the order the desk shows it
 LIST_FIELDS = {"key_points": "\n", "keywords": "、"}
 
 

@@ -14,7 +14,7 @@ from django.db.models import Count, F, OuterRef, Prefetch, Q, Subquery
 from django.utils.translation import gettext_lazy as _
 from taggit.managers import TaggableManager
 
-from papers.importers.records import SUMMARY_TEXT_FIELDS
+from papers import summary_fields
 from papers.markup import key_points_html
 
 
@@ -214,7 +214,7 @@ class Summary(models.Model):
     a field whose value differs from it has been changed by a person.
     """
 
-    TEXT_FIELDS = SUMMARY_TEXT_FIELDS
+    TEXT_FIELDS = summary_fields.TEXT_FIELDS
 
     class Language(models.TextChoices):
         ZH = "zh", "中文"

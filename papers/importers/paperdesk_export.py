@@ -11,6 +11,8 @@ import datetime as dt
 import json
 from typing import Iterator
 
+from papers.summary_fields import empty_value
+
 from . import text as tx
 from .records import SUMMARY_TEXT_FIELDS, DigestRef, ParseFailure, Parsed, PaperRecord, SummaryRecord, TopicRecord
 from .sources import InputFile
@@ -51,7 +53,7 @@ def _paper(item: dict, source: str, line: int, digests: dict) -> PaperRecord | P
     summary = item.get("summary")
     if summary:
         record.summary = SummaryRecord(
-            **{name: summary.get(name) or ([] if name in ("key_points", "keywords") else "") for name in SUMMARY_TEXT_FIELDS},
+            **{name: summary.get(name) or empty_value(name) for name in SUMMARY_TEXT_FIELDS},
             summary_language=summary.get("summary_language") or "",
             structured_html=summary.get("structured_html") or "",
             status=summary.get("status") or "",

@@ -13,22 +13,7 @@ from operator import attrgetter
 
 from django.utils.text import slugify
 
-# The entry text a source or a machine writes and an editor corrects.
-SUMMARY_TEXT_FIELDS = (
-    "headline_zh",
-    "title_zh",
-    "abstract_zh",
-    "tldr",
-    "key_points",
-    "background",
-    "prior_work",
-    "method",
-    "results",
-    "method_details",
-    "conclusion",
-    "affiliation",
-    "keywords",
-)
+from papers.summary_fields import TEXT_FIELDS as SUMMARY_TEXT_FIELDS
 
 
 @dataclass

@@ -13,6 +13,7 @@ from django.db import transaction
 
 from papers.models import Generation, Paper, Summary
 from papers.services.summaries import summary_apply_generation
+from papers.summary_fields import empty_value
 from papers.summarizers import get_backend
 from papers.summarizers.errors import PermanentError
 from papers.summarizers.output import plausibility_problems
@@ -47,7 +48,7 @@ def summary_generate(*, paper: Paper, force: bool = False, backend_name: str | N
         generation = Generation.objects.create(
             summary=summary, kind=Generation.Kind.BACKEND, backend=backend.name, model=backend.model,
             prompt_version=backend.prompt_version, input_hash=input_hash,
-            output={**{n: [] if n in ("key_points", "keywords") else "" for n in Summary.TEXT_FIELDS}, **base,
+            output={**{n: empty_value(n) for n in Summary.TEXT_FIELDS}, **base,
                     **result.output},
             raw_output=result.raw, tokens_in=result.tokens_in, tokens_out=result.tokens_out,
             latency_ms=result.latency_ms, cost_usd=result.cost_usd,

@@ -1,7 +1,7 @@
 """The ingest service: normalized records in, upserted rows out.
 
 Used by the ``import_papers`` command, the Celery fetch task and any admin
-action alike.  The rules it keeps (see issue 2):
+action alike.  The rules it keeps:
 
 * Papers are keyed on the arXiv id: re-running an import changes nothing.
 * A newer arXiv version updates a paper; an older one never downgrades it; a
