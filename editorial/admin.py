@@ -9,7 +9,6 @@ import datetime as dt
 
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import connection
@@ -26,12 +25,14 @@ from simple_history.admin import SimpleHistoryAdmin
 from editorial import workflow
 from editorial.checks import check_summary, glossary_findings
 from editorial.diffs import as_text, inline_diff
-from editorial.forms import EDITABLE, SummaryForm
+from editorial.forms import EDITABLE, SummaryForm, reviewers
 from editorial.provenance import field_provenance
 from editorial.reports import edit_rates
 from editorial.models import AuditEntry
 from papers.models import Digest, DigestEntry, Status, Summary
 
+# Written by the workflow alone (papers.services.transitions), never by a form.
+WORKFLOW_FIELDS = ("status", "published_at", "assignee")
 # The English source each Chinese field translates, for the side-by-side view.
 SOURCE_OF = {"headline_zh": "title", "title_zh": "title", "abstract_zh": "abstract"}
 
@@ -159,10 +160,7 @@ class WorkflowAdminMixin:
 
 
 class AssignForm(forms.Form):
-    assignee = forms.ModelChoiceField(
-        queryset=get_user_model().objects.filter(Q(groups__name="Reviewer") | Q(is_superuser=True)).distinct(),
-        label="Reviewer",
-    )
+    assignee = forms.ModelChoiceField(queryset=reviewers(), label="Reviewer")
 
 
 @admin.register(Summary)
@@ -180,7 +178,7 @@ class SummaryAdmin(WorkflowAdminMixin, SimpleHistoryAdmin):
     readonly_fields = ("status", "published_at")
     fieldsets = [
         ("Entry text", {"fields": EDITABLE}),
-        ("Desk", {"fields": ("summary_language", "assignee", "publish_at", "status", "published_at", "revision_seen")}),
+        ("Desk", {"fields": ("summary_language", "reviewer", "publish_at", "status", "published_at", "revision_seen")}),
     ]
     history_list_display = ("status", "revision", "headline_zh", "title_zh")
     object_history_template = "admin/papers/summary/object_history.html"
@@ -220,7 +218,17 @@ class SummaryAdmin(WorkflowAdminMixin, SimpleHistoryAdmin):
 
     def save_model(self, request, obj, form, change):
         obj.merge_conflicts = {}  # saved after seeing them: the editor has decided
-        super().save_model(request, obj, form, change)
+        if not change:
+            super().save_model(request, obj, form, change)
+        else:
+            # The form writes text and desk fields, never the workflow's: a transition made while
+            # the form was open stays, and a revert (which saves an old copy) keeps today's state.
+            obj.refresh_from_db(fields=WORKFLOW_FIELDS)
+            obj._history_user = request.user  # what SimpleHistoryAdmin.save_model would set
+            obj.save(update_fields=[f.name for f in Summary._meta.concrete_fields
+                                    if not f.primary_key and f.name not in WORKFLOW_FIELDS])
+        if "reviewer" in form.changed_data:
+            workflow.assign([obj], assignee=form.cleaned_data["reviewer"], user=request.user)
 
     @admin.display(description="arXiv", ordering="paper__arxiv_id")
     def arxiv_id(self, obj):
@@ -244,12 +252,13 @@ class SummaryAdmin(WorkflowAdminMixin, SimpleHistoryAdmin):
     def assign_reviewer(self, request, queryset):
         form = AssignForm(request.POST if "assignee" in request.POST else None)
         if form.is_valid():
-            count = 0
-            for summary in queryset:
-                summary.assignee = form.cleaned_data["assignee"]
-                summary.save(update_fields=["assignee"])
-                count += 1
-            self.message_user(request, f"Assigned {count} entries to {form.cleaned_data['assignee']}.", messages.SUCCESS)
+            assignee = form.cleaned_data["assignee"]
+            try:
+                changes = workflow.assign(queryset, assignee=assignee, user=request.user)
+            except (PermissionDenied, workflow.TransitionError) as exc:
+                self.message_user(request, str(exc), messages.ERROR)
+            else:
+                self.message_user(request, f"Assigned {len(changes)} entries to {assignee}.", messages.SUCCESS)
             return None
         return render(request, "admin/editorial/assign.html", {
             **self.admin_site.each_context(request), "opts": self.model._meta, "form": form, "queryset": queryset,

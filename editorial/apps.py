@@ -6,3 +6,9 @@ class EditorialConfig(AppConfig):
 
     name = "editorial"
     verbose_name = "Editorial desk"
+
+    def ready(self):
+        from editorial.audit import record_changes
+        from papers.signals import state_written
+
+        state_written.connect(record_changes, dispatch_uid="editorial.audit")

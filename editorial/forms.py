@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 from django import forms
+from django.contrib.auth import get_user_model
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from editorial.diffs import as_text, inline_diff
@@ -9,6 +11,11 @@ from papers.models import Summary
 
 EDITABLE = Summary.TEXT_FIELDS  # the entry text, in the order the desk shows it
 LIST_FIELDS = {"key_points": "\n", "keywords": "、"}
+
+
+def reviewers():
+    """Who an entry may be assigned to."""
+    return get_user_model().objects.filter(Q(groups__name="Reviewer") | Q(is_superuser=True)).distinct()
 
 
 class LinesField(forms.CharField):
@@ -37,10 +44,14 @@ class SummaryForm(forms.ModelForm):
     revision_seen = forms.IntegerField(widget=forms.HiddenInput, required=False)
     key_points = LinesField(required=False, label=_("key points"), help_text=_("One per line; Markdown allowed."))
     keywords = LinesField(required=False, separator="、", label=_("keywords"), widget=forms.TextInput(attrs={"size": 80}))
+    # Not the model's ``assignee``: an assignment is logged, so the admin makes it through
+    # ``editorial.workflow.assign`` (see SummaryAdmin.save_model) instead of the form writing it.
+    reviewer = forms.ModelChoiceField(queryset=reviewers(), required=False, label=_("Reviewer"),
+                                      help_text=_("The reviewer this entry waits for."))
 
     class Meta:
         model = Summary
-        fields = (*EDITABLE, "summary_language", "assignee", "publish_at")
+        fields = (*EDITABLE, "summary_language", "publish_at")
         widgets = {
             name: forms.Textarea(attrs={"rows": 2 if name in ("headline_zh", "title_zh", "tldr", "affiliation") else 5})
             for name in EDITABLE if name not in LIST_FIELDS
@@ -50,6 +61,7 @@ class SummaryForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if self.instance.pk:
             self.fields["revision_seen"].initial = self._stored_revision()
+            self.fields["reviewer"].initial = self.instance.assignee_id
 
     def _stored_revision(self) -> int:
         # The stored row, not self.instance: a revert form's instance is an old copy.

@@ -1,5 +1,9 @@
-"""Sent after every workflow transition has been committed."""
-from django.dispatch import Signal
+"""The workflow signal, where the desk's listeners look for it.
 
-# sender: Summary or Digest class; kwargs: instance, action, from_state, to_state, user, comment
-state_changed = Signal()
+Sent after every committed state change, whoever made it (the desk, the
+scheduler, an import): ``papers.services.transitions`` sends it, so it is
+defined in ``papers.signals`` and only named here.
+"""
+from papers.signals import state_changed
+
+__all__ = ["state_changed"]

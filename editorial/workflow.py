@@ -1,16 +1,19 @@
-"""The editorial workflow: the only code that changes an entry's or digest's state.
+"""The editorial workflow: the transitions a person (or the scheduler) may make, checked.
 
 An explicit transition table rather than a state-machine library: the whole
-workflow fits on one screen, permission checks and audit entries stay in one
-function, and django-fsm — the usual library — is archived by its authors.
+workflow fits on one screen, permission checks stay in one function, and
+django-fsm — the usual library — is archived by its authors.
 
     draft ─submit→ in review ─approve→ approved ─publish→ published ─unpublish→ unpublished
       ↑               │                   │                                         │
       └─(edit)── changes requested ←──────┘ (request changes)          submit again ┘
 
-Each transition checks the user's permission, checks the current state, writes
-the new state, records an AuditEntry (who, when, from, to, comment) and sends
-``editorial.signals.state_changed`` once the transaction commits.
+Each transition checks the user's permission, the current state (under a row
+lock) and, to publish, the consistency checks; then
+``papers.services.transitions`` — the one code that writes a state — writes it,
+the desk records an AuditEntry (who, when, from, to, comment) and a revision
+(``editorial.audit``), and ``state_changed`` is sent once the transaction
+commits.  Assigning a reviewer goes the same way.
 """
 from __future__ import annotations
 
@@ -21,9 +24,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from editorial.checks import Problem, check_summary
-from editorial.models import AuditEntry
-from editorial.signals import state_changed
 from papers.models import Digest, Status, Summary
+from papers.services import transitions
+from papers.services.transitions import Change
 
 S = Status
 
@@ -77,7 +80,7 @@ def available(obj, user) -> list[Transition]:
 
 
 def transition(obj: Summary | Digest, name: str, *, user, comment: str = "", leave_out: bool = False,
-               override: bool = False) -> AuditEntry:
+               override: bool = False) -> Change:
     """Move ``obj`` through transition ``name`` as ``user`` (None for the scheduler).
 
     Publishing runs the consistency checks (editorial.checks); ``override``
@@ -101,33 +104,20 @@ def transition(obj: Summary | Digest, name: str, *, user, comment: str = "", lea
             comment = _checked(locked, override=override, comment=comment)
         if isinstance(locked, Digest) and spec.name == "publish":
             _publish_entries(locked, user=user, comment=comment, leave_out=leave_out, override=override)
-        entry = _write(locked, spec, user=user, comment=comment)
-    obj.status, obj.published_at = locked.status, locked.published_at
-    return entry
+        [change] = transitions.state_change(objects=[locked], action=spec.name, target=spec.target,
+                                            sources=spec.sources, user=user, comment=comment)
+    for name in transitions.STATE_FIELDS:  # the caller's copy shows what was written
+        setattr(obj, name, getattr(locked, name))
+    return change
 
 
-def _write(obj, spec: Transition, *, user, comment: str) -> AuditEntry:
-    from_state = obj.status
-    fields = {"status": spec.target, "modified_at": timezone.now()}
-    if spec.target == S.PUBLISHED:
-        fields.update(published_at=timezone.now(), publish_at=None)
-    for key, value in fields.items():
-        setattr(obj, key, value)
-    reason = f"{spec.name}: {comment}" if comment else spec.name
-    obj._change_reason = reason if len(reason) <= 100 else reason[:99] + "…"  # shown in the history (100 chars)
-    obj.save(update_fields=list(fields))  # a save, so history, search and page cache follow
-    entry = AuditEntry.objects.create(
-        summary=obj if isinstance(obj, Summary) else None,
-        digest=obj if isinstance(obj, Digest) else None,
-        action=spec.name, from_state=from_state, to_state=spec.target, user=user, comment=comment,
-    )
-    transaction.on_commit(
-        lambda: state_changed.send(
-            sender=type(obj), instance=obj, action=spec.name, from_state=from_state, to_state=spec.target,
-            user=user, comment=comment,
-        )
-    )
-    return entry
+def assign(summaries, *, assignee, user) -> list[Change]:
+    """Make ``assignee`` the reviewer these entries wait for (logged; ``assignee`` None unassigns)."""
+    if user is not None and not user.has_perm("papers.change_summary"):
+        raise PermissionDenied("you may not assign entries")
+    if assignee is not None and not (assignee.is_active and assignee.has_perm(TRANSITIONS["approve"].permission)):
+        raise TransitionError(f"{assignee} may not review entries")
+    return transitions.summary_assign(summaries=summaries, assignee=assignee, user=user)
 
 
 def digest_blockers(digest: Digest) -> list[Summary]:
@@ -165,12 +155,13 @@ def _publish_entries(digest: Digest, *, user, comment: str, leave_out: bool, ove
     if failing and not override:
         raise ChecksFailed(failing)
     note = f"published with digest {digest}" + (f": {comment}" if comment else "")
-    for summary in approved:
-        entry_note = note + (f" [checks overridden: {'; '.join(map(str, failing[summary]))}]" if summary in failing else "")
-        _write(summary, TRANSITIONS["publish"], user=user, comment=entry_note)
+    notes = {s.pk: f"{note} [checks overridden: {'; '.join(map(str, failing[s]))}]" for s in failing}
+    spec = TRANSITIONS["publish"]
+    transitions.state_change(objects=approved, action=spec.name, target=spec.target, sources=spec.sources,
+                             user=user, comment=note, comments=notes)
 
 
-def publish_due(now=None) -> list[AuditEntry]:
+def publish_due(now=None) -> list[Change]:
     """Publish every approved entry and digest whose publish time has come (Celery beat)."""
     now = now or timezone.now()
     done = []

@@ -1,66 +1,97 @@
 """Keep derived data in step with edits: the search vector and cached pages.
 
-Bulk writes (imports) bypass these handlers and call the same functions
-once per batch instead (papers.services.ingest).
+Bulk writes bypass the model-signal handlers and call the same functions
+once per batch instead: imports (papers.services.ingest) and state changes
+(papers.services.transitions), which also send the two workflow signals
+defined here.
 """
 from __future__ import annotations
 
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
-from django.dispatch import receiver
+from django.dispatch import Signal, receiver
 
 from papers import caching, search
-from papers.models import Digest, DigestEntry, Paper, Status, Summary
+from papers.models import Authorship, Digest, DigestEntry, Paper, Status, Summary
 
+# Sent by papers.services.transitions inside the transaction of every state
+# write, once per write, with all of its changes: sender is Summary or Digest,
+# ``changes`` a list of ``transitions.Change``.  The desk records them here (its
+# audit log and the entry history), in bulk; a receiver that raises rolls the
+# write back.
+state_written = Signal()
 
-def paper_tags(paper: Paper) -> list[str]:
-    """The cache tags of every page that shows this paper."""
-    tags = [f"paper:{paper.arxiv_id}", "home", "digests"]
-    if paper.topic_id:
-        tags.append(f"topic:{paper.topic.slug}")
-    tags += [f"tag:{slug}" for slug in paper.tags.values_list("slug", flat=True)]
-    tags += [f"author:{slug}" for slug in paper.authorships.values_list("author__slug", flat=True)]
-    tags += [f"digest-date:{d.isoformat()}" for d in paper.digests.values_list("date", flat=True)]
-    return tags
-
+# Sent after the transaction commits, once per changed entry or digest.
+# sender: Summary or Digest; kwargs: instance, action, from_state, to_state, user, comment.
+state_changed = Signal()
 
 # Shown now, or just withdrawn.  Drafts are on no public page and in no public search:
 # they are indexed, and pages invalidated, when they go live.
 PUBLIC_STATES = {Status.PUBLISHED, Status.UNPUBLISHED}
 
+# Papers changed at once above which every cached page is made stale instead
+# of the pages of each paper: one cache write instead of several per paper.
+PRECISE_INVALIDATION_MAX = 100
 
-def _paper_changed(paper_id: int, *, visible: bool = True) -> None:
-    if not visible:
+
+def papers_tags(paper_ids) -> set[str]:
+    """The cache tags of every page that shows one of these papers (four queries, however many)."""
+    ids = list(paper_ids)
+    tags = {"home", "digests"}
+    for arxiv_id, topic_slug in Paper.objects.filter(pk__in=ids).values_list("arxiv_id", "topic__slug"):
+        tags.add(f"paper:{arxiv_id}")
+        if topic_slug:
+            tags.add(f"topic:{topic_slug}")
+    tags |= {f"tag:{slug}" for slug in Paper.objects.filter(pk__in=ids, tags__isnull=False)
+             .values_list("tags__slug", flat=True)}
+    tags |= {f"author:{slug}" for slug in Authorship.objects.filter(paper_id__in=ids)
+             .values_list("author__slug", flat=True).distinct()}
+    tags |= {f"digest-date:{day.isoformat()}" for day in DigestEntry.objects.filter(paper_id__in=ids)
+             .values_list("digest__date", flat=True).distinct()}
+    return tags
+
+
+def papers_changed(paper_ids) -> None:
+    """Once the transaction commits: reindex these papers and make the pages that show them stale."""
+    ids = list(paper_ids)
+    if not ids:
         return
 
     def later():
-        paper = Paper.objects.filter(pk=paper_id).select_related("topic").first()
-        if paper is not None:
-            search.index_papers([paper.pk])
-            caching.invalidate(*paper_tags(paper))
+        search.index_papers(ids)
+        if len(ids) > PRECISE_INVALIDATION_MAX:
+            caching.invalidate_everything()
+        else:
+            caching.invalidate(*sorted(papers_tags(ids)))
 
     transaction.on_commit(later)
+
+
+def digests_changed(dates) -> None:
+    """Once the transaction commits: make the pages that list these digests' days stale."""
+    tags = ["home", "digests", *sorted({f"digest-date:{day.isoformat()}" for day in dates})]
+    transaction.on_commit(lambda: caching.invalidate(*tags))
 
 
 @receiver(post_save, sender=Summary)
 @receiver(post_delete, sender=Summary)
 def summary_changed(sender, instance: Summary, **kwargs):
-    _paper_changed(instance.paper_id, visible=instance.status in PUBLIC_STATES)
+    if instance.status in PUBLIC_STATES:
+        papers_changed([instance.paper_id])
 
 
 @receiver(post_save, sender=Paper)
 def paper_changed(sender, instance: Paper, **kwargs):
-    _paper_changed(instance.pk)
+    papers_changed([instance.pk])
 
 
 @receiver(post_save, sender=Digest)
 @receiver(post_delete, sender=Digest)
 def digest_changed(sender, instance: Digest, **kwargs):
-    tags = ["home", "digests", f"digest-date:{instance.date.isoformat()}"]
-    transaction.on_commit(lambda: caching.invalidate(*tags))
+    digests_changed([instance.date])
 
 
 @receiver(post_save, sender=DigestEntry)
 @receiver(post_delete, sender=DigestEntry)
 def digest_entry_changed(sender, instance: DigestEntry, **kwargs):
-    _paper_changed(instance.paper_id)
+    papers_changed([instance.paper_id])

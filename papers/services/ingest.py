@@ -28,7 +28,7 @@ from papers import bulkgc, caching, importers, search
 from papers.importers import reader
 from papers.importers.records import DigestRef, author_slug, ParseFailure, PaperRecord, TopicRecord
 from papers.importers.sources import InputError, InputFile, expand
-from papers.services import bulk
+from papers.services import bulk, transitions
 from papers.services.summaries import machine_updates, merge_edited
 from papers.topics import classify_topic
 from papers.models import (
@@ -38,6 +38,7 @@ from papers.models import (
 logger = logging.getLogger(__name__)
 
 CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
+IMPORT_ACTION = "import"  # how the audit log names a state set by an import
 AUTHOR_CACHE_SIZE = 200_000  # author ids kept across batches (slug → id)
 # Fields that a record of a newer version overwrites and any record may fill when empty.
 PAPER_FIELDS = (
@@ -219,6 +220,7 @@ def _dedupe(ctx, stats, records: list[PaperRecord]) -> list[PaperRecord]:
 
 def _upsert(ctx: _Context, records: list[PaperRecord]) -> dict[str, str]:
     """Write one batch; returns arxiv_id → created/updated/unchanged."""
+    states = _States()
     ids = [r.arxiv_id for r in records]
     existing = {p.arxiv_id: p for p in Paper.objects.filter(arxiv_id__in=bulk.one_of(ids, "text"))}
     paper_ids = {arxiv_id: paper.pk for arxiv_id, paper in existing.items()}
@@ -259,11 +261,12 @@ def _upsert(ctx: _Context, records: list[PaperRecord]) -> dict[str, str]:
         if record.tags:
             touched |= _add_tags(existing.get(record.arxiv_id) or Paper(pk=paper_id), record.tags)
         if record.summary is not None:
-            touched |= _summary_upsert(ctx, paper_id, record)
+            touched |= _summary_upsert(ctx, states, paper_id, record)
         for ref in record.digests:
-            touched |= _digest_entry_upsert(ctx, paper_id, ref)
+            touched |= _digest_entry_upsert(ctx, states, paper_id, ref)
         if touched and outcome[record.arxiv_id] == UNCHANGED:
             outcome[record.arxiv_id] = UPDATED
+    states.write(ctx)
     search.index_papers(
         [paper_ids[r.arxiv_id] for r in records if outcome[r.arxiv_id] != UNCHANGED and (r.summary or r.arxiv_id in changed_papers)]
     )
@@ -356,9 +359,40 @@ def _add_tags(paper: Paper, tags: list[str]) -> bool:
     return bool(missing)
 
 
+# --- workflow states -----------------------------------------------------------
+
+@dataclass
+class _States:
+    """The states a batch sets (an export's, or published with ``--publish``), written together at its end.
+
+    Entries and digests are created as drafts, like any other; their state is
+    then set through ``papers.services.transitions``, in one bulk change per
+    kind and state, so an import's states are audited like the desk's.
+    """
+
+    wanted: dict[tuple[type, str], list] = field(default_factory=dict)
+
+    def set(self, obj: Summary | Digest, state: str) -> None:
+        self.wanted.setdefault((type(obj), state), []).append(obj)
+
+    def write(self, ctx: _Context) -> None:
+        comment = f"import batch #{ctx.batch.pk}" + (f" ({ctx.batch.started_by})" if ctx.batch.started_by else "")
+        for (_, state), objects in self.wanted.items():
+            # The batch reindexes what it wrote, and the import invalidates the cached pages when it ends.
+            transitions.state_change(objects=objects, action=IMPORT_ACTION, target=state, comment=comment,
+                                     refresh_public=False)
+        self.wanted.clear()
+
+
+def _initial_state(ctx: _Context, given: str) -> str | None:
+    """The state a new entry or digest takes, if not a draft: the source's, else published with ``--publish``."""
+    state = given or (Status.PUBLISHED if ctx.options.publish else Status.DRAFT)
+    return None if state == Status.DRAFT else state
+
+
 # --- summaries ---------------------------------------------------------------
 
-def _summary_upsert(ctx: _Context, paper_id: int, record: PaperRecord) -> bool:
+def _summary_upsert(ctx: _Context, states: _States, paper_id: int, record: PaperRecord) -> bool:
     incoming = record.summary
     given = {name: value for name, value in incoming.text_fields().items() if value}
     publish = ctx.options.publish
@@ -367,13 +401,12 @@ def _summary_upsert(ctx: _Context, paper_id: int, record: PaperRecord) -> bool:
         summary = Summary(paper_id=paper_id, **given)
         summary.summary_language = incoming.summary_language
         summary.structured_html = incoming.structured_html
-        summary.status = incoming.status or (Status.PUBLISHED if publish else Status.DRAFT)
-        if summary.status == Status.PUBLISHED:
-            summary.published_at = timezone.now()
         summary.save()
         machine = incoming.machine if incoming.machine is not None else {**summary.text_values(), **given}
         summary.generation = _generation(ctx, summary, record, machine)
         summary.save(update_fields=["generation"])
+        if state := _initial_state(ctx, incoming.status):
+            states.set(summary, state)
         return True
 
     base = summary.generation.output if summary.generation_id else {}
@@ -398,11 +431,11 @@ def _summary_upsert(ctx: _Context, paper_id: int, record: PaperRecord) -> bool:
     if incoming.summary_language and not summary.summary_language:
         summary.summary_language = incoming.summary_language
         changed = True
-    if publish and summary.status != Status.PUBLISHED:
-        summary.status, summary.published_at = Status.PUBLISHED, timezone.now()
-        changed = True
     if changed:
         summary.save()
+    if publish and summary.status != Status.PUBLISHED:
+        states.set(summary, Status.PUBLISHED)
+        changed = True
     return changed
 
 
@@ -444,29 +477,26 @@ def _topic_upsert(ctx: _Context, item: TopicRecord) -> None:
     )
 
 
-def _digest(ctx: _Context, ref: DigestRef) -> tuple[Digest, bool]:
+def _digest(ctx: _Context, states: _States, ref: DigestRef) -> tuple[Digest, bool]:
     topic = _topic(ctx, ctx.options.topic if ctx.options.topic and ref.topic else ref.topic)
     key = (ref.date, topic.pk if topic else None)
     created = False
     if key not in ctx.digests:
         digest = Digest.objects.filter(date=ref.date, topic=topic).first()
         if digest is None:
-            status = ref.status or (Status.PUBLISHED if ctx.options.publish else Status.DRAFT)
-            digest = Digest.objects.create(
-                date=ref.date, topic=topic, title=ref.title, description=ref.description, status=status,
-                published_at=timezone.now() if status == Status.PUBLISHED else None,
-            )
+            digest = Digest.objects.create(date=ref.date, topic=topic, title=ref.title, description=ref.description)
+            if state := _initial_state(ctx, ref.status):
+                states.set(digest, state)
             created = True
         elif ctx.options.publish and digest.status != Status.PUBLISHED:
-            digest.status, digest.published_at = Status.PUBLISHED, timezone.now()
-            digest.save(update_fields=["status", "published_at", "modified_at"])
+            states.set(digest, Status.PUBLISHED)
             created = True
         ctx.digests[key] = digest
     return ctx.digests[key], created
 
 
-def _digest_entry_upsert(ctx: _Context, paper_id: int, ref: DigestRef) -> bool:
-    digest, changed = _digest(ctx, ref)
+def _digest_entry_upsert(ctx: _Context, states: _States, paper_id: int, ref: DigestRef) -> bool:
+    digest, changed = _digest(ctx, states, ref)
     entry = DigestEntry.objects.filter(digest=digest, paper_id=paper_id).first()
     if entry is None:
         DigestEntry.objects.create(digest=digest, paper_id=paper_id, position=ref.position)
