@@ -44,9 +44,10 @@ def papers_tags(paper_ids) -> set[str]:
             tags.add(f"topic:{topic_slug}")
     tags |= {f"tag:{slug}" for slug in Paper.objects.filter(pk__in=ids, tags__isnull=False)
              .values_list("tags__slug", flat=True)}
-    tags |= {f"author:{slug}" for slug in Authorship.objects.filter(paper_id__in=ids)
+    # order_by(): the models' default orderings would join more tables and defeat the DISTINCT.
+    tags |= {f"author:{slug}" for slug in Authorship.objects.filter(paper_id__in=ids).order_by()
              .values_list("author__slug", flat=True).distinct()}
-    tags |= {f"digest-date:{day.isoformat()}" for day in DigestEntry.objects.filter(paper_id__in=ids)
+    tags |= {f"digest-date:{day.isoformat()}" for day in DigestEntry.objects.filter(paper_id__in=ids).order_by()
              .values_list("digest__date", flat=True).distinct()}
     return tags
 
