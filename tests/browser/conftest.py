@@ -19,12 +19,26 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
 @pytest.fixture(scope="session")
-def browser():
+def browser(django_db_setup):
+    """One Chromium for the session, started after the test database exists.
+
+    Playwright's sync API runs the test code in a greenlet of its own, and a
+    greenlet has its own context variables, which is where Django keeps its
+    connection objects: from here on the tests see new ones.  The database
+    snapshot that serialized rollback restores from lives on the old ones, so
+    it is carried over; without it a transactional test after the first
+    browser test silently started from empty tables (no groups, no topics).
+    """
     if not shutil.which(CHROMIUM) and not Path(CHROMIUM).exists():
         pytest.fail(f"Chromium not found at {CHROMIUM}: install Debian's chromium package (make test does)")
+    from django.db import connections
     from playwright.sync_api import sync_playwright
 
+    snapshots = {alias: getattr(connections[alias], "_test_serialized_contents", None) for alias in connections}
     with sync_playwright() as playwright:
+        for alias, snapshot in snapshots.items():
+            if snapshot is not None:
+                connections[alias]._test_serialized_contents = snapshot
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
         yield browser
         browser.close()
