@@ -45,6 +45,21 @@ def pytest_sessionstart(session):
         raise pytest.UsageError("; ".join(problems) + " — start the services (see README) and run again")
 
 
+def pytest_collection_modifyitems(items):
+    """Every transactional test starts from the data the migrations wrote.
+
+    A transactional test empties every table when it ends.  Without serialized
+    rollback the next one would find no groups, topics or glossary, and Django's
+    post-migrate signal would have re-created content types that the next
+    serialized restore then collides with: which test failed depended on the
+    order.  With it on for all of them, each restores the same starting data.
+    """
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        if marker and marker.kwargs.get("transaction") and not marker.kwargs.get("serialized_rollback"):
+            item.add_marker(pytest.mark.django_db(**{**marker.kwargs, "serialized_rollback": True}), append=False)
+
+
 @pytest.fixture
 def data_dir() -> Path:
     return DATA
