@@ -18,6 +18,21 @@ from papers import summary_fields
 from papers.markup import key_points_html
 
 
+def paper_published(path: str = "") -> Q:
+    """The one definition of "readers may see this paper": its entry is published.
+
+    ``path`` leads from the model queried to the paper ("paper", "entries__paper",
+    "papers" …): the ``published()`` of papers, topics and digest entries are built on it.
+    """
+    return Q(**{f"{path}__summary__status" if path else "summary__status": Status.PUBLISHED})
+
+
+class TopicQuerySet(models.QuerySet):
+    def published(self):
+        """Topics with at least one published paper (the header, the sitemap)."""
+        return self.filter(paper_published("papers")).distinct()
+
+
 class Topic(models.Model):
     """One of the site's own sections (Agent, LLM理论, LLM应用, RAG, LLM …)."""
 
@@ -25,6 +40,8 @@ class Topic(models.Model):
     name_zh = models.CharField(max_length=100)
     name_en = models.CharField(max_length=100)
     position = models.PositiveSmallIntegerField(default=100)
+
+    objects = TopicQuerySet.as_manager()
 
     class Meta:
         ordering = ["position", "slug"]
@@ -47,7 +64,7 @@ class Author(models.Model):
 class PaperQuerySet(models.QuerySet):
     def published(self):
         """What readers may see: papers whose entry is published."""
-        return self.filter(summary__status=Status.PUBLISHED)
+        return self.filter(paper_published())
 
     def for_listing(self):
         """Everything a list page shows, in a constant number of queries (tags: detail pages only)."""
@@ -332,6 +349,10 @@ class DigestQuerySet(models.QuerySet):
     def published(self):
         return self.filter(status=Status.PUBLISHED)
 
+    def with_size(self):
+        """Each digest's ``size``: how many of its entries readers see."""
+        return self.annotate(size=Count("entries", filter=paper_published("entries__paper")))
+
     def latest_per_topic(self):
         """The newest published digest of each topic (and of all topics)."""
         published = self.published()
@@ -375,10 +396,18 @@ class Digest(models.Model):
         return f"{self.date:%Y-%m-%d} {self.topic or 'all topics'}"
 
 
+class DigestEntryQuerySet(models.QuerySet):
+    def published(self):
+        """Entries readers may see: their paper is published (the digest's own state is the caller's filter)."""
+        return self.filter(paper_published("paper"))
+
+
 class DigestEntry(models.Model):
     digest = models.ForeignKey(Digest, on_delete=models.CASCADE, related_name="entries")
     paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="digest_entries")
     position = models.PositiveIntegerField()
+
+    objects = DigestEntryQuerySet.as_manager()
 
     class Meta:
         ordering = ["digest", "position"]

@@ -30,7 +30,7 @@ class DigestSitemap(Sitemap):
 
 class TopicSitemap(Sitemap):
     def items(self):
-        return Topic.objects.filter(papers__summary__status="published").distinct().order_by("slug")
+        return Topic.objects.published().order_by("slug")
 
     def location(self, topic):
         return reverse("topic", args=[topic.slug])

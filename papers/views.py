@@ -1,15 +1,16 @@
 """The public site: published content only, read-only views.
 
-Every queryset starts from ``Paper.objects.published()`` or
-``Digest.objects.published()``; staff may preview unpublished papers (with a
-banner), everybody else gets 404.
+Every queryset starts from a ``published()`` of papers, digests or digest
+entries, each defined once in ``papers.models``; no view filters on a state by
+hand.  Staff may preview unpublished papers (with a banner), everybody else
+gets 404.
 """
 from __future__ import annotations
 
 import datetime as dt
 
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
+from django.db.models import Prefetch, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -74,9 +75,7 @@ def home(request):
 @require_GET
 @cached_page(lambda request, **kw: ["digests"])
 def digest_archive(request):
-    digests = Digest.objects.published().select_related("topic").annotate(
-        size=Count("entries", filter=Q(entries__paper__summary__status=Status.PUBLISHED))
-    ).order_by("-date", "topic__position")
+    digests = Digest.objects.published().with_size().select_related("topic").order_by("-date", "topic__position")
     return render(request, "papers/digest_archive.html", {"page": _page(request, digests)})
 
 
@@ -92,7 +91,7 @@ def digest_detail(request, date: str, topic: str | None = None):
         raise Http404("no digest published for this date")
     topic_obj = get_object_or_404(Topic, slug=topic) if topic else None
     entries = (
-        DigestEntry.objects.filter(digest__in=digests, paper__summary__status=Status.PUBLISHED)
+        DigestEntry.objects.published().filter(digest__in=digests)
         .select_related("paper__summary", "paper__topic")
         .defer(*(f"paper__{name}" for name in CARD_UNUSED_FIELDS))
         .order_by("paper__topic__position", "digest__topic__position", "position")
@@ -115,7 +114,9 @@ def digest_detail(request, date: str, topic: str | None = None):
 @require_GET
 @cached_page(lambda request, arxiv_id: [f"paper:{arxiv_id}"])
 def paper_detail(request, arxiv_id: str):
-    queryset = Paper.objects.for_listing().prefetch_related("digests", "tags")
+    queryset = Paper.objects.for_listing().prefetch_related(
+        Prefetch("digests", queryset=Digest.objects.published(), to_attr="published_digests"), "tags"
+    )
     if not request.user.is_staff:
         queryset = queryset.published()
     paper = get_object_or_404(queryset, arxiv_id=arxiv_id)
@@ -126,7 +127,7 @@ def paper_detail(request, arxiv_id: str):
         request,
         "papers/paper_detail.html",
         {"paper": paper, "summary": summary, "preview": preview, "related": Paper.objects.related_to(paper),
-         "digests": [d for d in paper.digests.all() if d.status == Status.PUBLISHED], "corrected": corrected},
+         "digests": paper.published_digests, "corrected": corrected},
     )
 
 

@@ -297,3 +297,21 @@ def test_related_papers_without_tags_share_authors_first_then_the_newest_of_the_
     rest = list(Paper.objects.published().filter(topic=paper.topic).exclude(pk=paper.pk)
                 .order_by(F("published").desc(nulls_last=True), "-arxiv_id")[: len(related) - 1])
     assert related[1:] == rest
+
+
+def test_withdrawn_entries_and_digests_leave_every_page_that_listed_them(client, published):
+    from papers.services import transitions
+
+    withdrawn = Summary.objects.get(paper__arxiv_id=ASMV2)
+    transitions.state_change(objects=[withdrawn], action="unpublish", target=Status.UNPUBLISHED)
+    day = client.get("/digest/2024-02-29/")
+    assert len(day.context["entries"]) == 27 and ASMV2 not in day.content.decode()
+    sizes = {d.date.isoformat(): d.size for d in client.get("/digest/").context["page"].object_list}
+    assert sizes["2024-02-29"] == 27
+
+    other = Paper.objects.get(arxiv_id="2402.19446")  # still published, in the same digest
+    assert [d.date.isoformat() for d in client.get(f"/paper/{other.arxiv_id}/").context["digests"]] == ["2024-02-29"]
+    cache.clear()
+    transitions.state_change(objects=list(Digest.objects.filter(date="2024-02-29")), action="unpublish",
+                             target=Status.UNPUBLISHED)
+    assert client.get(f"/paper/{other.arxiv_id}/").context["digests"] == []
