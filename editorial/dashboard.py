@@ -1,7 +1,7 @@
 """What the desk needs to see first: counts per state, my queue, the oldest waiting, today's digest."""
 from __future__ import annotations
 
-from django.db.models import Count
+from django.db.models import Case, Count, When
 from django.utils import timezone
 
 from editorial.workflow import digest_blockers
@@ -16,7 +16,8 @@ def dashboard(user) -> dict:
     if user.has_perm("editorial.review_entry"):  # reviewers: what is assigned to them to decide
         mine = mine.filter(assignee=user, status__in=[Status.IN_REVIEW, Status.APPROVED])
     else:  # editors: what was sent back, then drafts
-        mine = mine.filter(status__in=[Status.CHANGES_REQUESTED, Status.DRAFT]).order_by("-status", "modified_at")
+        sent_back_first = Case(When(status=Status.CHANGES_REQUESTED, then=0), default=1)
+        mine = mine.filter(status__in=[Status.CHANGES_REQUESTED, Status.DRAFT]).order_by(sent_back_first, "modified_at")
     today = timezone.localdate()
     digest = (
         Digest.objects.filter(date__lte=today).exclude(status=Status.PUBLISHED).select_related("topic").order_by("-date").first()

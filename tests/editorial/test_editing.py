@@ -1,12 +1,15 @@
 """Editing entries: side by side, history, stale forms, machine text meeting edits, query counts."""
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from papers.models import Generation, Paper, Summary
+from editorial import workflow
+from papers.models import Generation, Paper, Status, Summary
 from papers.services.generation import summary_generate
 from papers.services.ingest import import_sources
 
@@ -45,7 +48,9 @@ def test_every_save_is_a_revision_with_who_and_a_compare_view(client, users, ent
     latest, previous = entry.history.all()[:2]
     assert latest.history_user.username == "editor" and latest.title_zh.startswith("全知计划 V2")
     history = client.get(reverse("admin:papers_summary_history", args=[entry.pk])).content.decode()
-    assert "editor" in history and "Compare" in history
+    # The compare form offers every revision with who made it: the import (system), then the editor.
+    assert re.search(rf'<option value="{latest.pk}" selected>#{latest.revision} · [^<]+ · editor</option>', history)
+    assert re.search(rf'<option value="{previous.pk}" selected>#{previous.revision} · [^<]+ · system</option>', history)
     compare = client.get(reverse("admin:papers_summary_compare", args=[entry.pk]), {"a": previous.pk, "b": latest.pk})
     assert "<ins>全知计划 V2：迈向开放世界的通用关系理解</ins>" in compare.content.decode()
 
@@ -91,31 +96,63 @@ def test_resummarize_keeps_edited_fields_and_updates_untouched_ones(entry):
     assert Generation.objects.filter(summary=entry, kind="backend").count() == 1
 
 
-def test_resummarize_action_queues_and_runs(client, users, entry):
+def test_resummarize_action_queues_and_runs(client, users, entry, django_capture_on_commit_callbacks):
+    entry.tldr = "编辑写的一句话总结"
+    entry.save()
     client.force_login(users["editor"])
-    client.post(reverse("admin:papers_summary_changelist"),
-                {"action": "resummarize", "_selected_action": [entry.pk]})
-    # Eager Celery in tests: the queued task ran on commit.
-    assert Generation.objects.filter(summary=entry, kind="backend").count() in (0, 1)
+    url = reverse("admin:papers_summary_changelist")
+    # The action queues on commit; the test's transaction never commits, so run the callbacks here
+    # (eager Celery: the task runs when its callback does).
+    with django_capture_on_commit_callbacks(execute=True) as queued:
+        response = client.post(url, {"action": "resummarize", "_selected_action": [entry.pk]})
+    assert response.status_code == 302 and len(queued) == 1
+    generation = Generation.objects.get(summary=entry, kind="backend")
+    assert (generation.backend, generation.model, generation.error) == ("offline", "textrank", "")
+    entry.refresh_from_db()
+    assert entry.generation_id == generation.pk
+    assert entry.tldr == "编辑写的一句话总结"  # an editor wrote it: kept
+    assert entry.key_points == generation.output["key_points"] and len(entry.key_points) == 3  # untouched: new text
+    assert entry.headline_zh.startswith("《全知计划V2》")  # the offline backend writes no Chinese
+
+    # The same input again: re-summarize forces a new call ("never pay twice" is for the scheduled runs).
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(url, {"action": "resummarize", "_selected_action": [entry.pk]})
+    assert Generation.objects.filter(summary=entry, kind="backend").count() == 2
 
 
 def test_assign_reviewer_action(client, users, desk):
-    ids = list(Summary.objects.values_list("pk", flat=True)[:2])
+    ids = list(Summary.objects.order_by("pk").values_list("pk", flat=True)[:2])
     client.force_login(users["reviewer"])
     url = reverse("admin:papers_summary_changelist")
-    page = client.post(url, {"action": "assign_reviewer", "_selected_action": ids})
-    assert "Assign a reviewer" in page.content.decode() or "Reviewer" in page.content.decode()
+    page = client.post(url, {"action": "assign_reviewer", "_selected_action": ids}).content.decode()
+    assert "Assign 2 entries to:" in page  # first the form, listing who may review
+    options = set(re.findall(r'<option value="(\d+)"', page))
+    assert options == {str(users["reviewer"].pk), str(users["admin"].pk)}  # not the editor
+    assert set(Summary.objects.filter(pk__in=ids).values_list("assignee", flat=True)) == {None}
     client.post(url, {"action": "assign_reviewer", "_selected_action": ids, "assignee": users["reviewer"].pk})
     assert set(Summary.objects.filter(pk__in=ids).values_list("assignee__username", flat=True)) == {"reviewer"}
+    assert Summary.objects.filter(assignee__isnull=False).count() == 2
 
 
-def test_changelist_filters_and_search(client, users, desk):
+def test_changelist_filters_and_search(client, users, desk, seed_hexo):
+    import_sources([str(seed_hexo)])  # 14 entries of another day and another source beside the 28
+    Summary.objects.filter(paper__arxiv_id="2402.19474").update(status=Status.IN_REVIEW)
     client.force_login(users["editor"])
     url = reverse("admin:papers_summary_changelist")
-    for params in ({"status__exact": "draft"}, {"digest_date": "2024-02-29"}, {"generation__backend": "digest-md"},
-                   {"q": "2402.19474"}, {"q": "关系理解"}, {"q": "All-Seeing"}):
+
+    def shown(**params):
         response = client.get(url, params)
         assert response.status_code == 200, params
+        return response.context["cl"]
+
+    assert shown(status__exact="draft").result_count == 41
+    assert [s.paper.arxiv_id for s in shown(status__exact="in_review").result_list] == ["2402.19474"]
+    assert shown(digest_date="2024-02-29").result_count == 28
+    assert shown(digest_date="2024-01-24").result_count == 14
+    assert shown(generation__backend="digest-md").result_count == 28
+    assert shown(generation__backend="hexo").result_count == 14
+    for query in ("2402.19474", "关系理解", "All-Seeing"):  # arXiv id, Chinese headline, English title
+        assert [s.paper.arxiv_id for s in shown(q=query).result_list] == ["2402.19474"], query
     assert "2402.19474" in client.get(url, {"q": "2402.19474"}).content.decode()
 
 
@@ -134,10 +171,21 @@ def test_admin_query_count_does_not_grow_with_rows(client, users, seed_digest, s
 
 
 def test_dashboard_shows_counts_queue_and_blockers(client, users, desk):
+    sent_back = Summary.objects.get(paper__arxiv_id="2402.19167")  # the digest's last entry
+    workflow.transition(sent_back, "submit", user=users["editor"])
+    workflow.transition(sent_back, "request_changes", user=users["reviewer"], comment="headline too long")
     client.force_login(users["editor"])
-    body = client.get(reverse("admin:index")).content.decode()
+    response = client.get(reverse("admin:index"))
+    body = response.content.decode()
+    counts = {value: n for _, value, n in response.context["counts"]}
+    assert counts == {"draft": 27, "in_review": 0, "changes_requested": 1, "approved": 0, "published": 0,
+                      "unpublished": 0}
+    assert re.search(r'status__exact=draft">[^<]+</a></td><td>27</td>', body)
+    mine = [s.paper.arxiv_id for s in response.context["mine"]]
+    assert len(mine) == 10 and mine[0] == "2402.19167"  # an editor's queue: what was sent back, then drafts
+    assert [s.paper.arxiv_id for s in response.context["oldest"]] == ["2402.19167"]
+    assert response.context["digest"] == desk and len(response.context["blockers"]) == 10
     assert "Entries by state" in body and "Waiting for me" in body and "Still blocking it" in body
-    assert "2402.19474" in body
 
 
 def test_digest_blocked_page_lists_entries_and_offers_leave_out(client, users, desk):

@@ -42,14 +42,21 @@ def test_edit_rate_figures(edited):
 def test_report_page_renders_table_and_chart(client, users, edited):
     client.force_login(users["editor"])
     body = client.get(reverse("admin:editorial_edit_rates"), {"days": 7}).content.decode()
-    assert "<svg" in body and "Chinese headline" in body and "7%" in body  # 2/28 = 7 %
+    assert "<svg" in body and ">7%</text>" in body  # 2/28 = 7 %
+    assert "<tr><td>Chinese headline</td><td>28</td><td>2</td><td>7%</td>" in body
 
 
 def test_provenance_names_who_changed_what(edited, users):
     rows = {r["field"]: r for r in field_provenance(edited[0])}
-    assert rows["headline_zh"]["edited"] and rows["headline_zh"]["distance"] > 0.9
+    machine = edited[0].generation.output["headline_zh"]
+    assert (rows["headline_zh"]["edited"], rows["headline_zh"]["machine"], rows["headline_zh"]["current"]) == (
+        True, machine, "完全不同")
+    assert rows["headline_zh"]["distance"] == pytest.approx(edit_distance(machine, "完全不同"))
     assert rows["headline_zh"]["changed_by"].username == "editor"
-    assert not rows["abstract_zh"]["edited"]
+    assert (rows["abstract_zh"]["edited"], rows["abstract_zh"]["changed_by"], rows["abstract_zh"]["distance"]) == (
+        False, None, 0.0)
+    saved_without_a_user = {r["field"]: r for r in field_provenance(edited[1])}["headline_zh"]
+    assert (saved_without_a_user["edited"], saved_without_a_user["changed_by"]) == (True, None)
 
 
 def test_public_page_says_which_fields_a_person_corrected(client, edited):

@@ -106,3 +106,6 @@ def test_scheduled_publishing_task_runs(users, clean_entry):
     workflow.transition(entry, "approve", user=users["reviewer"])
     Summary.objects.filter(pk=entry.pk).update(publish_at=timezone.now() - dt.timedelta(minutes=1))
     assert publish_scheduled.delay().get() == 1
+    entry.refresh_from_db()
+    assert (entry.status, entry.publish_at) == (Status.PUBLISHED, None)
+    assert publish_scheduled.delay().get() == 0  # nothing left to publish

@@ -101,17 +101,22 @@ def test_malformed_json_lines_fail_alone(tmp_path):
 
 
 @pytest.mark.parametrize(
-    "args",
-    [["--format", "nope", "x.md"], ["missing.md"], ["--batch-size", "0", "x.md"], []],
+    "args, message",
+    [
+        (["--format", "nope", "x.md"], "error: argument --format: invalid choice: 'nope'"),
+        (["missing.md"], "CommandError: no such file or folder: missing.md"),
+        (["--batch-size", "0", "x.md"], "CommandError: --batch-size must be at least 1"),
+        ([], "error: the following arguments are required: PATH|URL|-"),
+    ],
     ids=["unknown-format", "missing-path", "bad-batch-size", "no-target"],
 )
-def test_usage_errors_exit_2(tmp_path, args):
+def test_usage_errors_exit_2(tmp_path, args, message):
     (tmp_path / "x.md").write_text("x")
     proc = subprocess.run(
         [sys.executable, str(MANAGE), "import_papers", *args], cwd=tmp_path, capture_output=True, text=True, timeout=60,
     )
     assert proc.returncode == 2, proc.stderr
-    assert proc.stderr.strip()
+    assert message in proc.stderr
 
 
 def test_format_override(seed_digest):

@@ -16,6 +16,8 @@ from papers.importers import arxiv_snapshot
 from papers.importers.records import PaperRecord, ParseFailure
 from papers.importers.sources import InputError, from_bytes, from_path
 
+from .helpers import gzip_cut_short
+
 
 def jsonl(*lines: str | dict, name: str = "snapshot.jsonl"):
     text = "\n".join(line if isinstance(line, str) else json.dumps(line) for line in lines) + "\n"
@@ -111,15 +113,16 @@ def test_gzipped_sample_parses_identically(sample_path):
 
 
 def test_truncated_gzip_raises_after_the_lines_it_could_read(sample_path):
-    data = gzip.compress(sample_path.read_bytes() * 50)  # 250 lines
+    data = gzip_cut_short(sample_path.read_bytes().splitlines(keepends=True), 4)  # the fifth line is cut
     parsed = []
-    with pytest.raises(InputError, match="truncated or corrupt"):
-        for record in arxiv_snapshot.parse(from_bytes("snapshot.jsonl.gz", data[: len(data) // 2])):
+    with pytest.raises(InputError, match="truncated or corrupt") as error:
+        for record in arxiv_snapshot.parse(from_bytes("snapshot.jsonl.gz", data)):
             parsed.append(record)  # noqa: PERF402 - a loop, to keep what came before the error
     # What could be decompressed before the cut was parsed, in order.
-    expected = ["0704.0001", "hep-th/9901001", "2402.19474", "2402.19446", "2402.19465"]
-    assert parsed and all(isinstance(r, PaperRecord) for r in parsed[:5])
-    assert [r.arxiv_id for r in parsed[:5]] == expected[: len(parsed[:5])]
+    assert [(type(r), r.arxiv_id) for r in parsed] == [
+        (PaperRecord, "0704.0001"), (PaperRecord, "hep-th/9901001"), (PaperRecord, "2402.19474"),
+        (PaperRecord, "2402.19446")]
+    assert (error.value.source, error.value.line) == ("snapshot.jsonl.gz", 5)
 
 
 def test_authors_without_authors_parsed():

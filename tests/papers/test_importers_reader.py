@@ -5,7 +5,6 @@ the child itself is the real one (``python -m papers.importers.reader``).
 """
 from __future__ import annotations
 
-import gzip
 import json
 import os
 from pathlib import Path
@@ -14,8 +13,10 @@ import pytest
 
 from bench.import_snapshot import snapshot_records
 from papers.importers import arxiv_snapshot, digest_md, hexo, reader
-from papers.importers.records import PaperRecord, ParseFailure, with_keys
+from papers.importers.records import PaperRecord, ParseFailure, author_slug, with_keys
 from papers.importers.sources import InputError, from_bytes, from_path
+
+from .helpers import gzip_cut_short
 
 RECORDS = 600  # more than two of the child's chunks
 
@@ -58,7 +59,7 @@ def test_the_child_gives_the_same_items_in_the_same_order(snapshot, monkeypatch)
     failures = [item for item in got if isinstance(item, ParseFailure)]
     assert [(f.line, f.reason.split(":")[0]) for f in failures] == [(11, "malformed JSON"), (401, "duplicate entry")]
     paper = next(item for item in got if isinstance(item, PaperRecord) and len(item.authors) > 2)
-    assert paper.author_slugs and len(paper.author_slugs) == len(paper.authors)
+    assert paper.author_slugs == [author_slug(name) for name in paper.authors]  # derived in the child
 
 
 def test_other_formats_go_through_the_child_too(seed_digest, seed_hexo, in_child):
@@ -69,23 +70,29 @@ def test_other_formats_go_through_the_child_too(seed_digest, seed_hexo, in_child
 
 
 def test_an_input_error_arrives_after_the_records_before_it(snapshot, tmp_path, in_child):
-    data = gzip.compress(snapshot.read_bytes())
     truncated = tmp_path / "snapshot.jsonl.gz"
-    truncated.write_bytes(data[: len(data) * 2 // 3])
+    truncated.write_bytes(gzip_cut_short(snapshot.read_bytes().splitlines(keepends=True), 450))
     items = reader.parsed(arxiv_snapshot, from_path(truncated))
+    assert items.gi_code.co_name == "_from_child"
     received = []
     with pytest.raises(InputError, match="truncated or corrupt") as error:
         for item in items:
             received.append(item)
-    assert 100 < len(received) < RECORDS
-    assert error.value.source == str(truncated) and error.value.line == len(received) + 1
+    # Every line before the cut, the broken and the duplicate one among them as failures.
+    failed = {11, 401}
+    assert [(type(item), item.line) for item in received] == [
+        (ParseFailure if line in failed else PaperRecord, line) for line in range(1, 451)]
+    assert (error.value.source, error.value.line) == (str(truncated), 451)
 
 
-def test_stopping_early_stops_the_child(snapshot, in_child):
-    items = reader.parsed(arxiv_snapshot, from_path(snapshot))
+def test_stopping_early_stops_the_child(tmp_path, in_child):
+    path = tmp_path / "big.jsonl"  # more than the parent's queue and the pipe hold: the child waits
+    path.write_text("".join(json.dumps(item) + "\n" for item in snapshot_records(8000, seed=5)), encoding="utf-8")
+    items = reader.parsed(arxiv_snapshot, from_path(path))
     next(items)
+    assert len(_processes_reading(path)) == 1
     items.close()
-    assert not _processes_reading(snapshot)
+    assert _processes_reading(path) == []
 
 
 def _processes_reading(path: Path, with_pid: bool = False) -> list[str]:
@@ -113,7 +120,8 @@ def test_a_child_that_dies_is_an_input_error_after_what_it_sent(tmp_path, in_chi
     os.kill(child, signal.SIGKILL)
     with pytest.raises(InputError, match=r"the parsing process stopped \(exit code -9\)"):
         received.extend(items)
-    assert 1 < len(received) < 8000
+    assert 1 < len(received) < 8000  # how far it got depends on timing; what it sent is whole and in order
+    assert [(type(item), item.line) for item in received] == [(PaperRecord, n) for n in range(1, len(received) + 1)]
 
 
 def test_an_unexpected_error_in_the_child_is_sent_with_its_traceback(monkeypatch):

@@ -54,7 +54,7 @@ def test_reimport_merges_edits_and_shows_conflicts(tmp_path, seed_digest):
 def test_conflicts_are_shown_on_the_review_screen_and_block_publishing(admin_client, seed_digest):
     from django.urls import reverse
 
-    from editorial.checks import check_summary
+    from editorial.checks import Problem, check_summary
 
     import_sources([str(seed_digest)])
     summary = Summary.objects.get(paper__arxiv_id="2402.19474")
@@ -62,4 +62,5 @@ def test_conflicts_are_shown_on_the_review_screen_and_block_publishing(admin_cli
     summary.save()
     body = admin_client.get(reverse("admin:papers_summary_change", args=[summary.pk])).content.decode()
     assert "New machine text clashes with your edits" in body and "机器的" in body
-    assert any(p.code == "merge_conflict" for p in check_summary(summary))
+    assert [p for p in check_summary(summary) if p.code == "merge_conflict"] == [
+        Problem("headline_zh", "merge_conflict", "new machine text clashes with an edit: decide and save")]

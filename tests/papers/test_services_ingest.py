@@ -10,6 +10,8 @@ from papers.importers.sources import from_bytes
 from papers.models import Author, Authorship, Digest, DigestEntry, Generation, Paper, Status, Summary
 from papers.services.ingest import IngestOptions, import_sources
 
+from .helpers import gzip_cut_short
+
 pytestmark = pytest.mark.django_db
 
 ATOM = """<?xml version="1.0" encoding="UTF-8"?>
@@ -177,11 +179,14 @@ def test_hexo_html_is_sanitized_before_it_is_stored(tmp_path, seed_hexo):
 def test_stdin_style_bytes_and_gzip_are_read(tmp_path, seed_digest):
     import gzip
 
+    data = gzip.compress(seed_digest.read_bytes())
+    batch = import_sources([from_bytes("-", data)])  # what standard input becomes
+    assert (batch.created, batch.source) == (28, "-")
+    assert [(f["file"], f["format"], f["created"]) for f in batch.files] == [("-", "digest-md", 28)]
     path = tmp_path / "digest.txt.gz"
-    path.write_bytes(gzip.compress(seed_digest.read_bytes()))
+    path.write_bytes(data)
     batch = import_sources([str(path)])
-    assert batch.created == 28 and batch.files[0]["format"] == "digest-md"
-    assert from_bytes("x", b"")  # InputFile from raw bytes (what stdin becomes) is constructible
+    assert [(f["file"], f["format"], f["unchanged"]) for f in batch.files] == [(str(path), "digest-md", 28)]
 
 
 def test_a_large_file_is_parsed_in_a_child_and_lands_the_same(tmp_path, monkeypatch):
@@ -288,16 +293,16 @@ def test_values_that_do_not_fit_their_columns_fail_alone(tmp_path):
 
 
 def test_records_before_a_truncated_end_still_land(tmp_path):
-    import gzip
-
     from bench.import_snapshot import snapshot_records
 
-    data = gzip.compress("".join(json.dumps(item) + "\n" for item in snapshot_records(300, seed=9)).encode())
+    lines = [(json.dumps(item) + "\n").encode() for item in snapshot_records(300, seed=9)]
     path = tmp_path / "cut.jsonl.gz"
-    path.write_bytes(data[: len(data) // 2])
+    path.write_bytes(gzip_cut_short(lines, 200))  # the download stopped inside line 201
     batch = import_sources([str(path)], options=IngestOptions(batch_size=1000))
-    assert 50 < batch.created < 300 and batch.failed == 1
-    assert "truncated or corrupt" in batch.errors.get().reason
+    assert (batch.created, batch.failed) == (200, 1)
+    error = batch.errors.get()
+    assert (error.file, error.line) == (str(path), 201) and "truncated or corrupt" in error.reason
+    assert Paper.objects.count() == 200
 
 
 @pytest.mark.django_db(transaction=True)

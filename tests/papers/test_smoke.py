@@ -5,4 +5,7 @@ from papers.models import Topic
 
 @pytest.mark.django_db
 def test_topics_are_seeded():
-    assert set(Topic.objects.values_list("slug", flat=True)) >= {"agent", "llm", "llm-theory", "llm-applications", "rag"}
+    assert list(Topic.objects.values_list("slug", "name_zh", "name_en")) == [  # in their order on the site
+        ("llm", "LLM", "LLM"), ("llm-theory", "LLM理论", "LLM Theory"), ("llm-applications", "LLM应用", "LLM Applications"),
+        ("agent", "Agent", "Agents"), ("rag", "RAG", "RAG"),
+    ]

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 
 import pytest
 
@@ -19,14 +20,17 @@ def paper(data_dir):
     return Paper.objects.get(arxiv_id="2402.19474")
 
 
-def test_good_answer_lands_as_a_draft_with_its_generation(fake_llm, paper):
+def test_good_answer_lands_as_a_draft_with_its_generation(fake_llm, paper, settings):
     server = fake_llm("good")
+    settings.SUMMARIZER_PRICE_IN, settings.SUMMARIZER_PRICE_OUT = 0.15, 0.60  # US$ per million tokens
     generation = summary_generate(paper=paper)
     summary = Summary.objects.get(paper=paper)
     assert summary.status == Status.DRAFT and summary.machine_state == "ok"
     assert summary.title_zh == "全知计划V2：迈向开放世界的通用关系理解" and len(summary.key_points) == 3
     assert (generation.backend, generation.model, generation.prompt_version) == ("openai", "fake-model", "summarize-v1")
-    assert generation.tokens_in == 500 and generation.tokens_out == 300 and generation.cost_usd > 0
+    assert (generation.tokens_in, generation.tokens_out) == (500, 300)
+    generation.refresh_from_db()
+    assert generation.cost_usd == Decimal("0.000255")  # (500 × 0.15 + 300 × 0.60) / 1,000,000, as stored
     assert len(generation.input_hash) == 64 and generation.latency_ms is not None and generation.raw_output
     request = server.calls[0]
     assert request["response_format"]["type"] == "json_schema" and request["model"] == "fake-model"
@@ -50,15 +54,19 @@ def test_invalid_answer_is_retried_once_with_the_error(fake_llm, paper):
     assert Summary.objects.get(paper=paper).machine_state == "ok"
 
 
-@pytest.mark.parametrize("behaviour, reason", [("invalid", "not JSON"), ("schema", "does not match the schema")])
-def test_still_invalid_after_one_retry_fails_the_entry_with_the_reason(fake_llm, paper, behaviour, reason):
+@pytest.mark.parametrize("behaviour, reason, raw", [
+    ("invalid", "not JSON", "Sure! Here is the summary: {not json"),
+    ("schema", "does not match the schema", '{"headline_zh": "只有标题"}'),
+])
+def test_still_invalid_after_one_retry_fails_the_entry_with_the_reason(fake_llm, paper, behaviour, reason, raw):
     server = fake_llm(behaviour)
     generation = summary_generate(paper=paper)
     summary = Summary.objects.get(paper=paper)
     assert len(server.calls) == 2
     assert summary.machine_state == "failed" and reason in summary.machine_note
     assert summary.status == Status.DRAFT  # never published, never lost
-    assert generation.error and generation.raw_output
+    assert (generation.error, generation.raw_output, generation.output) == (summary.machine_note, raw, {})
+    assert summary.generation_id is None  # the failed call's text never becomes the entry's
 
 
 def test_plausible_json_but_wrong_in_kind_is_flagged(fake_llm, paper):

@@ -98,8 +98,8 @@ def test_topic_rules(title, topic):
 
 @pytest.mark.django_db
 def test_schedules_are_rows_editable_in_the_admin(admin_client):
-    names = set(PeriodicTask.objects.values_list("task", flat=True))
-    assert {"papers.fetch_arxiv", "editorial.publish_scheduled"} <= names
+    tasks = set(PeriodicTask.objects.values_list("task", flat=True))
+    assert tasks == {"papers.fetch_arxiv", "editorial.publish_scheduled"}
     assert admin_client.get(reverse("admin:django_celery_beat_periodictask_changelist")).status_code == 200
 
 

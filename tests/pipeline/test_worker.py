@@ -22,7 +22,8 @@ def test_fetch_import_summarize_and_draft_digest(worker, fake_llm, arxiv_api):
     assert (batch.created, batch.failed, batch.started_by) == (3, 0, "fetch:default")
     path, agent = arxiv_api["requests"][0]
     assert "search_query=" in path and "sortBy=submittedDate" in path and agent.startswith("Paperdesk/")
-    assert set(Paper.objects.values_list("topic__slug", flat=True)) <= {"agent", "rag", "llm-theory", "llm-applications"}
+    assert dict(Paper.objects.values_list("arxiv_id", "topic__slug")) == {  # papers.topics rules
+        "2402.19474": "llm-applications", "2402.19465": "llm-theory", "2402.19446": "agent"}
     wait_for(lambda: Summary.objects.filter(machine_state="ok").count() == 3)
     assert set(Summary.objects.values_list("status", flat=True)) == {Status.DRAFT}
     assert len(server.calls) == 3
