@@ -7,7 +7,9 @@ from celery import shared_task
 from django.conf import settings
 
 from papers.models import Paper
+from papers.services.fetching import arxiv_fetch
 from papers.services.generation import summary_generate, summary_mark_failed
+from papers.services.ingest import IngestOptions, import_sources
 from papers.summarizers import get_backend
 from papers.summarizers.errors import TransientError
 
@@ -38,15 +40,14 @@ def summarize_paper(self, paper_id: int, force: bool = False) -> int | None:
 
 @shared_task(name="papers.fetch_arxiv", acks_late=True, reject_on_worker_lost=True)
 def fetch_arxiv(query_name: str = "default") -> int:
-    """Fetch new papers for one configured query; returns the ImportBatch id."""
-    from papers.services.fetching import arxiv_fetch
-
-    return arxiv_fetch(query_name=query_name).pk
+    """Fetch new papers for one configured query and queue their summaries; returns the ImportBatch id."""
+    fetched = arxiv_fetch(query_name=query_name)
+    for paper in fetched.new_papers:
+        summarize_paper.delay_on_commit(paper.pk)
+    return fetched.batch.pk
 
 
 @shared_task(name="papers.import_sources", acks_late=True, reject_on_worker_lost=True)
 def import_sources_task(targets: list[str], options: dict, fmt: str | None = None) -> int:
     """``import_papers --async``: the same import, on a worker."""
-    from papers.services.ingest import IngestOptions, import_sources
-
     return import_sources(targets, format=fmt, options=IngestOptions(**options), started_by="async").pk

@@ -5,6 +5,7 @@ access off, so a hostile feed cannot expand entities or fetch anything.
 """
 from __future__ import annotations
 
+import datetime as dt
 import re
 from typing import Iterator
 
@@ -63,6 +64,26 @@ def _entry(entry, source: str) -> PaperRecord | ParseFailure:
     record.code_url = tx.first_url(record.abstract + " " + record.comments, "github.com")
     record.raw = etree.tostring(entry, encoding="unicode")
     return record
+
+
+def published_times(body: bytes) -> list[dt.datetime]:
+    """When each entry of one API response was first published, in feed order.
+
+    What paging needs (results come newest first, and a fetch stops at its last
+    run).  A response that is not readable XML has none: paging stops there,
+    and the import reports the malformed page.
+    """
+    try:
+        root = etree.fromstring(body, etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False))
+    except etree.XMLSyntaxError:
+        return []
+    times = []
+    for node in root.iter(f"{ATOM}published"):
+        try:
+            times.append(dt.datetime.fromisoformat((node.text or "").strip().replace("Z", "+00:00")))
+        except ValueError:
+            continue  # the entry itself fails at import, with its line
+    return times
 
 
 def parse(file: InputFile) -> Iterator[Parsed]:

@@ -3,8 +3,9 @@
 One request every ``ARXIV_DELAY_SECONDS`` (3 s by arXiv's terms), a
 descriptive User-Agent, results paged newest first and stopped at the last
 successful run.  Pages go through the same ingest as ``import_papers`` (one
-ImportBatch per run); new papers get a topic, a queued summary, and a place in
-that day's draft digest.
+ImportBatch per run); new papers get a topic and a place in that day's draft
+digest, and are returned so the caller can queue their summaries (the
+``papers.fetch_arxiv`` task does).
 """
 from __future__ import annotations
 
@@ -12,15 +13,26 @@ import datetime as dt
 import time
 import urllib.parse
 import urllib.request
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from papers.importers.arxiv_atom import published_times
 from papers.importers.sources import InputError, from_bytes
 from papers.models import Digest, DigestEntry, ImportBatch, Paper
 from papers.services.ingest import IngestOptions, import_sources
+
+
+@dataclass
+class Fetched:
+    """One fetch run: its import batch, and the papers it added (newest first), which need a summary."""
+
+    batch: ImportBatch
+    new_papers: list[Paper]
+
 
 def page_url(query: str, start: int, size: int) -> str:
     params = {"search_query": query, "start": start, "max_results": size, "sortBy": "submittedDate",
@@ -45,23 +57,17 @@ def last_success(query_name: str) -> dt.datetime | None:
 
 
 def arxiv_fetch(*, query_name: str = "default", query: str | None = None, get=http_get, sleep=time.sleep,
-                today: dt.date | None = None) -> ImportBatch:
+                today: dt.date | None = None) -> Fetched:
     query = query or settings.ARXIV_QUERIES[query_name]
     since = last_success(query_name)
     files, start, size = [], 0, settings.ARXIV_PAGE_SIZE
-    from lxml import etree  # the importer module parses; here only the published dates decide paging
-
     while start < settings.ARXIV_MAX_RESULTS:
         if files:
             sleep(settings.ARXIV_DELAY_SECONDS)
         url = page_url(query, start, size)
         body = get(url)
         files.append(from_bytes(url, body))
-        published = [
-            dt.datetime.fromisoformat(node.text.replace("Z", "+00:00"))
-            for node in etree.fromstring(body, etree.XMLParser(resolve_entities=False, no_network=True)).iter(
-                "{http://www.w3.org/2005/Atom}published")
-        ]
+        published = published_times(body)
         if len(published) < size or (since and min(published) < since):
             break
         start += size
@@ -69,16 +75,8 @@ def arxiv_fetch(*, query_name: str = "default", query: str | None = None, get=ht
     batch = import_sources(files, format="arxiv-atom", options=IngestOptions(auto_topic=True),
                            started_by=f"fetch:{query_name}")
     new_papers = list(Paper.objects.filter(summary__isnull=True, created_at__gte=started).order_by("-published", "arxiv_id"))
-    _queue_summaries(new_papers)
     _add_to_draft_digest(new_papers, today or timezone.localdate())
-    return batch
-
-
-def _queue_summaries(papers: list[Paper]) -> None:
-    from papers.tasks import summarize_paper
-
-    for paper in papers:
-        summarize_paper.delay_on_commit(paper.pk)
+    return Fetched(batch=batch, new_papers=new_papers)
 
 
 @transaction.atomic

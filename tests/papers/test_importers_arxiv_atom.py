@@ -285,3 +285,13 @@ def test_large_feed_broken_in_the_middle_keeps_everything_before():
     assert len(failures) == 1
     assert "malformed or cut short" in failures[0].reason and "mismatch" in failures[0].reason
     assert failures[0].line == text[: text.index("</titel>")].count("\n") + 1
+
+
+def test_published_times_are_what_paging_needs(response):
+    times = arxiv_atom.published_times(response.read_bytes())
+    assert len(times) == 3 and times == sorted(times, reverse=True)  # the API answers newest first
+    assert all(t.tzinfo is not None for t in times)
+    body = feed(atom_entry("2402.00001v1"), atom_entry("2402.00002v1").replace("2024-02-29T18:59:17Z", "garbled"))
+    assert arxiv_atom.published_times(body.encode()) == [dt.datetime(2024, 2, 29, 18, 59, 17, tzinfo=dt.UTC)]
+    assert arxiv_atom.published_times(feed().encode()) == []
+    assert arxiv_atom.published_times(b"<feed><entry>cut sh") == []  # unreadable: paging stops, the import reports it

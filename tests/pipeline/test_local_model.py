@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 from django.utils import timezone
 
-from papers.models import Digest, Generation, Paper, Status, Summary
-from papers.services.fetching import arxiv_fetch
+from papers.models import Digest, Generation, ImportBatch, Paper, Status, Summary
+from papers.tasks import fetch_arxiv
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 ROOT = Path(__file__).resolve().parents[2]
@@ -84,7 +84,7 @@ def test_fetch_import_summarize_draft_with_a_real_small_model(llama_server, arxi
     settings.SUMMARIZER_PRICE_IN = settings.SUMMARIZER_PRICE_OUT = 0
 
     with django_capture_on_commit_callbacks(execute=True):
-        batch = arxiv_fetch(query_name="default")
+        batch = ImportBatch.objects.get(pk=fetch_arxiv("default"))  # eager: the summary runs on commit
     assert batch.created == 1
     paper = Paper.objects.get()
     summary = Summary.objects.get(paper=paper)
