@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
+from django.utils.html import escape
 from taggit.models import Tag
 
 from papers.models import Paper, Topic
@@ -38,7 +39,9 @@ class LatestPapersFeed(Feed):
         return f"{headline} | {paper.title}" if headline else paper.title
 
     def item_description(self, paper):
-        return paper.summary.tldr or paper.summary.abstract_zh or paper.abstract
+        # A reader renders the description as HTML, and these are plain-text fields (the pages escape
+        # them too): escaped, the text shows as written and any markup in it stays inert.
+        return escape(paper.summary.tldr or paper.summary.abstract_zh or paper.abstract)
 
     def item_link(self, paper):
         return reverse("paper", args=[paper.arxiv_id])

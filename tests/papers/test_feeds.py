@@ -1,0 +1,174 @@
+"""RSS and Atom feeds, read back with feedparser the way a feed reader reads them."""
+from __future__ import annotations
+
+import datetime as dt
+import html
+
+import feedparser
+import pytest
+
+from papers import feeds
+from papers.models import Paper, Status, Summary, Topic
+from papers.services.ingest import IngestOptions, import_sources
+from tests.factories import PaperFactory, SummaryFactory
+
+pytestmark = pytest.mark.django_db
+
+ASMV2 = "2402.19474"  # first entry of seed 000, an Agent paper without authors in the source
+PEFT = "2401.12215"  # first entry of the Hexo seed, four authors, tagged LLM
+T0 = dt.datetime(2024, 3, 1, 8, 0, tzinfo=dt.timezone.utc)
+
+
+@pytest.fixture
+def published(seed_digest, seed_hexo):
+    """Both seeds published, all at T0 except the All-Seeing Project an hour later; and one draft."""
+    import_sources([str(seed_digest), str(seed_hexo)], options=IngestOptions(publish=True))
+    Summary.objects.update(published_at=T0)
+    Summary.objects.filter(paper__arxiv_id=ASMV2).update(published_at=T0 + dt.timedelta(hours=1))
+    SummaryFactory(paper=PaperFactory(arxiv_id="2403.00001", topic=Topic.objects.get(slug="agent")))
+
+
+def read(client, url: str, **options):
+    response = client.get(url)
+    assert response.status_code == 200, url
+    feed = feedparser.parse(response.content, **options)
+    assert not feed.bozo, (url, feed.bozo_exception)
+    return feed
+
+
+def ids(feed) -> list[str]:
+    return [entry.id for entry in feed.entries]
+
+
+def expected_order(queryset) -> list[str]:
+    """Newest publication first, then the higher arXiv id."""
+    rows = queryset.values_list("summary__published_at", "arxiv_id")
+    return [f"arxiv:{arxiv_id}" for _, arxiv_id in sorted(rows, reverse=True)]
+
+
+@pytest.mark.parametrize("url, version", [("/feed/rss/", "rss20"), ("/feed/atom/", "atom10")])
+def test_the_main_feed_lists_every_published_entry_newest_first(client, published, url, version):
+    feed = read(client, url)
+    assert feed.version == version
+    assert len(feed.entries) == 42
+    assert ids(feed)[0] == f"arxiv:{ASMV2}"  # published an hour after the rest
+    assert ids(feed) == expected_order(Paper.objects.published())
+    assert "arxiv:2403.00001" not in ids(feed)
+    assert feed.feed.title == "Paperdesk"
+    assert feed.feed.link == "http://testserver/"
+
+
+def test_the_feed_holds_at_most_feed_size_entries(client, published, monkeypatch):
+    monkeypatch.setattr(feeds, "FEED_SIZE", 5)
+    assert ids(read(client, "/feed/rss/")) == expected_order(Paper.objects.published())[:5]
+
+
+def test_an_entry_leaves_the_feeds_when_it_is_unpublished_or_sent_back(client, published):
+    Summary.objects.filter(paper__arxiv_id=ASMV2).update(status=Status.UNPUBLISHED)
+    Summary.objects.filter(paper__arxiv_id=PEFT).update(status=Status.IN_REVIEW)
+    for url in ("/feed/rss/", "/feed/atom/"):
+        shown = ids(read(client, url))
+        assert len(shown) == 40 and f"arxiv:{ASMV2}" not in shown and f"arxiv:{PEFT}" not in shown
+    assert f"arxiv:{ASMV2}" not in ids(read(client, "/feed/rss/topic/agent/"))
+    assert f"arxiv:{PEFT}" not in ids(read(client, "/feed/atom/tag/llm/"))
+
+
+def test_rss_entry_fields(client, published):
+    entry = read(client, "/feed/rss/").entries[0]
+    summary = Summary.objects.get(paper__arxiv_id=ASMV2)
+    assert entry.title == (
+        "《全知计划V2》：旨在攻克开放世界的通用关系理解难题，探索更全面的关系认知能力。"
+        " | The All-Seeing Project V2: Towards General Relation Comprehension of the Open World"
+    )
+    assert entry.link == f"http://testserver/paper/{ASMV2}/"
+    assert entry.id == f"arxiv:{ASMV2}" and entry.guidislink is False
+    assert entry.published_parsed[:6] == (2024, 3, 1, 9, 0, 0)
+    assert html.unescape(entry.summary) == (summary.tldr or summary.abstract_zh)
+    assert [tag.term for tag in entry.tags] == ["Agents"]
+    assert "author" not in entry  # the digest gives no authors
+
+
+def test_atom_entry_fields(client, published):
+    feed = read(client, "/feed/atom/")
+    assert feed.feed.subtitle == feeds.LatestPapersFeed.description
+    entry = next(e for e in feed.entries if e.id == f"arxiv:{PEFT}")
+    paper = Paper.objects.select_related("summary").get(arxiv_id=PEFT)
+    headline = paper.summary.headline_zh or paper.summary.title_zh
+    assert headline and entry.title == f"{headline} | {paper.title}"
+    assert entry.author == "Chenyu Lian, Hong-Yu Zhou, Yizhou Yu"  # the first three of four
+    assert entry.published_parsed[:6] == (2024, 3, 1, 8, 0, 0)
+    updated = paper.summary.modified_at.astimezone(dt.timezone.utc)
+    assert entry.updated_parsed[:6] == updated.timetuple()[:6]
+    assert [tag.term for tag in entry.tags] == ["LLM"]
+    assert entry.link == f"http://testserver/paper/{PEFT}/"
+
+
+def test_titles_fall_back_from_headline_to_chinese_title_to_english_title(client, published):
+    Summary.objects.filter(paper__arxiv_id=ASMV2).update(headline_zh="", title_zh="全知计划第二版")
+    Summary.objects.filter(paper__arxiv_id=PEFT).update(headline_zh="", title_zh="")
+    entries = {e.id: e for e in read(client, "/feed/atom/").entries}
+    assert entries[f"arxiv:{ASMV2}"].title == (
+        "全知计划第二版 | The All-Seeing Project V2: Towards General Relation Comprehension of the Open World"
+    )
+    assert entries[f"arxiv:{PEFT}"].title == Paper.objects.get(arxiv_id=PEFT).title
+
+
+def test_titles_are_plain_text(client, published):
+    Summary.objects.filter(paper__arxiv_id=ASMV2).update(headline_zh="<b>加粗</b> & 《标题》")
+    feed = read(client, "/feed/atom/", sanitize_html=False)
+    entry = next(e for e in feed.entries if e.id == f"arxiv:{ASMV2}")
+    assert entry.title_detail.type == "text/plain"
+    assert entry.title.startswith("<b>加粗</b> & 《标题》 | The All-Seeing Project V2")
+
+
+@pytest.mark.parametrize("url", ["/feed/rss/", "/feed/atom/"])
+def test_descriptions_are_text_a_reader_shows_as_written(client, published, url):
+    """A reader renders a description as HTML: markup in an entry's text must arrive escaped, never live."""
+    tldr = 'Beats <script>alert(1)</script> and <img src=x onerror="alert(2)"> by 3 < 5 & more'
+    Summary.objects.filter(paper__arxiv_id=ASMV2).update(tldr=tldr)
+    Summary.objects.filter(paper__arxiv_id=PEFT).update(tldr="", abstract_zh="")
+    entries = {e.id: e for e in read(client, url, sanitize_html=False).entries}
+    description = entries[f"arxiv:{ASMV2}"].summary  # the HTML the reader renders
+    assert "<" not in description and ">" not in description
+    assert html.unescape(description) == tldr  # what the reader shows
+    # Without a one-line summary or a Chinese abstract, the English abstract.
+    assert html.unescape(entries[f"arxiv:{PEFT}"].summary) == Paper.objects.get(arxiv_id=PEFT).abstract
+
+
+def test_without_a_publication_time_the_arxiv_date_is_used(client, published):
+    Summary.objects.filter(paper__arxiv_id=ASMV2).update(published_at=None)
+    entry = next(e for e in read(client, "/feed/rss/").entries if e.id == f"arxiv:{ASMV2}")
+    assert entry.published_parsed[:6] == (2024, 2, 29, 0, 0, 0)
+
+
+def test_topic_feeds_list_only_their_topic(client, published):
+    agent = read(client, "/feed/rss/topic/agent/")
+    assert agent.feed.title == "Paperdesk · Agent / Agents"
+    assert agent.feed.link == "http://testserver/topic/agent/"
+    assert ids(agent) == expected_order(Paper.objects.published().filter(topic__slug="agent"))
+    assert len(agent.entries) == 8 and "arxiv:2403.00001" not in ids(agent)  # the draft is an Agent paper too
+    atom = read(client, "/feed/atom/topic/agent/")
+    assert atom.feed.title == agent.feed.title and ids(atom) == ids(agent)
+
+
+def test_tag_feeds_list_only_their_tag(client, published):
+    llm = read(client, "/feed/atom/tag/llm/")
+    assert llm.feed.title == "Paperdesk · LLM" and llm.feed.link == "http://testserver/tag/llm/"
+    assert ids(llm) == expected_order(Paper.objects.published().filter(tags__slug="llm"))
+    assert len(llm.entries) == 14
+    assert ids(read(client, "/feed/rss/tag/llm/")) == ids(llm)
+
+
+@pytest.mark.parametrize("url", ["/feed/rss/topic/nope/", "/feed/atom/topic/nope/", "/feed/rss/tag/nope/",
+                                 "/feed/atom/tag/nope/"])
+def test_an_unknown_topic_or_tag_is_not_found(client, published, url):
+    assert client.get(url).status_code == 404
+
+
+def test_the_feed_query_count_does_not_grow_with_entries(client, seed_hexo, seed_digest, django_assert_max_num_queries):
+    import_sources([str(seed_hexo)], options=IngestOptions(publish=True))
+    with django_assert_max_num_queries(4):
+        assert len(read(client, "/feed/rss/").entries) == 14
+    import_sources([str(seed_digest)], options=IngestOptions(publish=True))
+    with django_assert_max_num_queries(4):
+        assert len(read(client, "/feed/atom/").entries) == 42
