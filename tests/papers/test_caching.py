@@ -1,0 +1,315 @@
+"""The page cache: tag versions, what is stored, what is served, and to whom."""
+from __future__ import annotations
+
+import pytest
+from django.conf import settings
+from django.contrib.auth.models import AnonymousUser, User
+from django.core.cache import cache
+from django.http import HttpResponse, StreamingHttpResponse
+from django.test import Client, RequestFactory
+from django.utils import timezone
+
+from papers import caching
+from papers.caching import PAGE_TIMEOUT, PageCacheMiddleware, invalidate, invalidate_everything
+from papers.models import Status, Topic
+from papers.services.ingest import IngestOptions, import_sources
+from tests.factories import PaperFactory, SummaryFactory
+
+pytestmark = pytest.mark.django_db
+
+ASMV2 = "2402.19474"  # an Agent paper of seed 000
+NEW_ENTRY = (
+    "#### [新论文的中文标题](https://arxiv.org/abs/2403.00001)\n#### A Paper Imported Later\n"
+    "发布时间：2024年03月01日\n> 这是新论文的摘要。\n> This is its abstract.\nAgent\n"
+)
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def published(seed_digest, seed_hexo):
+    import_sources([str(seed_digest), str(seed_hexo)], options=IngestOptions(publish=True))
+
+
+@pytest.fixture
+def draft(published):
+    """A draft Agent paper, on no public page yet."""
+    return SummaryFactory(paper=PaperFactory(arxiv_id="2403.00001", title="Draft Paper Going Live",
+                                             topic=Topic.objects.get(slug="agent")))
+
+
+def x_cache(client, url, **extra):
+    return client.get(url, **extra).get("X-Cache")
+
+
+# --- tag versions ------------------------------------------------------------
+
+def test_a_tag_version_starts_at_one_counts_up_and_never_expires():
+    assert cache.get("tagv:topic:agent") is None
+    invalidate("topic:agent")
+    assert cache.get("tagv:topic:agent") == 1
+    invalidate("topic:agent", "topic:rag")
+    assert (cache.get("tagv:topic:agent"), cache.get("tagv:topic:rag")) == (2, 1)
+    invalidate_everything()
+    invalidate_everything()
+    assert cache.get(f"tagv:{caching.SITE_TAG}") == 2
+    redis = cache._cache.get_client()
+    # A version that expired would fall back to 0 and bring back pages stored before the bump.
+    assert redis.ttl(cache.make_and_validate_key("tagv:topic:agent")) == -1
+
+
+# --- through the whole stack ---------------------------------------------------
+
+def test_a_stored_page_is_served_from_the_cache_without_the_view(client, published, django_assert_max_num_queries):
+    miss = client.get("/topic/agent/")
+    assert miss["X-Cache"] == "miss"
+    with django_assert_max_num_queries(0):
+        hit = client.get("/topic/agent/")
+    assert hit["X-Cache"] == "hit" and hit.status_code == 200 and hit.content == miss.content
+    key = next(k for k in cache._cache.get_client().keys("*page:*"))
+    ttl = cache._cache.get_client().ttl(key)
+    assert PAGE_TIMEOUT - 60 < ttl <= PAGE_TIMEOUT
+
+
+def test_invalidating_a_tag_makes_exactly_its_pages_miss(client, published):
+    urls = ["/", "/topic/agent/", "/topic/rag/", f"/paper/{ASMV2}/", "/tag/llm/", "/digest/2024-02-29/"]
+    assert [x_cache(client, url) for url in urls] == ["miss"] * 6
+    invalidate("topic:agent")
+    assert [x_cache(client, url) for url in urls] == ["hit", "miss", "hit", "hit", "hit", "hit"]
+    invalidate("papers")  # every paper list: topics, tags, authors
+    assert [x_cache(client, url) for url in urls] == ["hit", "miss", "miss", "hit", "miss", "hit"]
+    invalidate_everything()
+    assert [x_cache(client, url) for url in urls] == ["miss"] * 6
+    assert [x_cache(client, url) for url in urls] == ["hit"] * 6
+
+
+def test_publishing_and_unpublishing_an_entry_refreshes_the_pages_that_list_it(
+    client, published, draft, django_capture_on_commit_callbacks
+):
+    assert x_cache(client, "/topic/agent/") == "miss"
+    assert x_cache(client, "/topic/rag/") == "miss"
+    assert "Draft Paper Going Live" not in client.get("/topic/agent/").content.decode()
+
+    draft.status, draft.published_at = Status.PUBLISHED, timezone.now()
+    with django_capture_on_commit_callbacks(execute=True):
+        draft.save()
+    page = client.get("/topic/agent/")
+    assert page["X-Cache"] == "miss" and "Draft Paper Going Live" in page.content.decode()
+    assert x_cache(client, "/topic/rag/") == "hit"
+    assert x_cache(client, "/paper/2403.00001/") == "miss"
+
+    draft.status = Status.UNPUBLISHED
+    with django_capture_on_commit_callbacks(execute=True):
+        draft.save()
+    page = client.get("/topic/agent/")
+    assert page["X-Cache"] == "miss" and "Draft Paper Going Live" not in page.content.decode()
+    assert client.get("/paper/2403.00001/").status_code == 404
+    assert x_cache(client, "/topic/rag/") == "hit"
+
+
+def test_editing_a_draft_leaves_the_cache_alone(client, published, draft, django_capture_on_commit_callbacks):
+    """A draft is on no public page: its edits must not throw away every page that shows its topic."""
+    assert x_cache(client, "/topic/agent/") == "miss"
+    draft.tldr = "草稿的一句话"
+    with django_capture_on_commit_callbacks(execute=True):
+        draft.save()
+    assert x_cache(client, "/topic/agent/") == "hit"
+
+
+def test_an_import_that_changes_something_makes_every_page_miss(client, published, tmp_path):
+    assert x_cache(client, "/topic/rag/") == "miss"
+    path = tmp_path / "new.md"
+    path.write_text(NEW_ENTRY.replace("2403.00001", "2403.00002"), encoding="utf-8")
+    import_sources([str(path)])
+    assert x_cache(client, "/topic/rag/") == "miss"
+    assert x_cache(client, "/topic/rag/") == "hit"
+    import_sources([str(path)])  # the same file again: nothing changes, nothing is thrown away
+    assert x_cache(client, "/topic/rag/") == "hit"
+
+
+def test_language_variants_are_kept_apart_and_the_cookie_wins(published):
+    english, chinese = Client(), Client()
+    english.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    page = english.get("/", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert page["X-Cache"] == "miss" and page["Content-Language"] == "en"
+    hit = Client().get("/", HTTP_ACCEPT_LANGUAGE="en")  # same language by header: same stored page
+    assert hit["X-Cache"] == "hit" and hit["Content-Language"] == "en" and hit.content == page.content
+    other = chinese.get("/", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert other["X-Cache"] == "miss" and other["Content-Language"] == "zh-hans"
+    assert english.get("/", HTTP_ACCEPT_LANGUAGE="zh-hans")["Content-Language"] == "en"
+
+
+def test_the_query_string_is_part_of_the_page(client, published):
+    assert x_cache(client, "/topic/llm-applications/") == "miss"
+    second = client.get("/topic/llm-applications/", {"page": "2"})
+    assert second["X-Cache"] == "miss"
+    assert x_cache(client, "/topic/llm-applications/", data={"page": "2"}) == "hit"
+    assert client.get("/topic/llm-applications/").content != second.content
+
+
+def test_requests_other_than_get_are_never_answered_from_the_cache(client, published):
+    assert x_cache(client, "/") == "miss"
+    post = client.post("/")
+    assert post.status_code == 405 and "X-Cache" not in post
+    head = client.head("/")
+    assert "X-Cache" not in head
+    assert x_cache(client, "/") == "hit"
+
+
+def test_readers_with_a_session_never_read_or_fill_the_cache(published):
+    reader = Client()
+    assert x_cache(reader, "/topic/agent/") == "miss"
+    with_session = Client()
+    with_session.cookies[settings.SESSION_COOKIE_NAME] = "abc"
+    assert "X-Cache" not in with_session.get("/topic/agent/")
+    assert "X-Cache" not in with_session.get("/topic/rag/")
+    assert x_cache(Client(), "/topic/rag/") == "miss"  # the session's visit stored nothing
+
+
+def test_signed_in_staff_never_fill_the_cache(published):
+    editor = Client()
+    editor.force_login(User.objects.create_user("ed", password="pw", is_staff=True))
+    assert "X-Cache" not in editor.get("/topic/rag/")
+    assert x_cache(Client(), "/topic/rag/") == "miss"
+
+
+def test_pages_of_other_views_are_never_cached(client, published):
+    for url in ("/search/?q=relation", "/feed/rss/", "/sitemap.xml", "/robots.txt", "/paper/0000.00000/"):
+        client.get(url)
+        assert "X-Cache" not in client.get(url), url
+
+
+def test_no_caching_when_the_page_cache_is_off(client, published, settings):
+    settings.PAGE_CACHE = False
+    assert "X-Cache" not in client.get("/")
+    assert "X-Cache" not in client.get("/")
+
+
+# --- the middleware alone ------------------------------------------------------
+
+class View:
+    """A stand-in for everything below the middleware: counts calls, returns what the test built."""
+
+    def __init__(self, make_response):
+        self.make_response = make_response
+        self.calls = 0
+
+    def __call__(self, request):
+        self.calls += 1
+        request.user = getattr(request, "user", None) or AnonymousUser()
+        return self.make_response(request)
+
+
+def page(content=b"<p>home</p>", **headers):
+    response = HttpResponse(content, headers={"Content-Type": "text/html; charset=utf-8", **headers})
+    return response
+
+
+def run(view, path="/", method="get", **extra):
+    request = getattr(RequestFactory(), method)(path, **extra)
+    return PageCacheMiddleware(view)(request)
+
+
+def test_a_hit_replays_only_the_headers_of_the_page():
+    view = View(lambda r: page(**{"Content-Language": "en", "Vary": "Accept-Language, Cookie",
+                                   "X-Frame-Options": "DENY", "X-Private": "for this reader only",
+                                   "Cache-Control": "private"}))
+    miss = run(view)
+    hit = run(view)
+    assert (miss["X-Cache"], hit["X-Cache"], view.calls) == ("miss", "hit", 1)
+    assert hit.content == b"<p>home</p>" and hit["Content-Length"] == str(len(b"<p>home</p>"))
+    assert {name: hit[name] for name in ("Content-Type", "Content-Language", "Vary", "X-Frame-Options")} == {
+        "Content-Type": "text/html; charset=utf-8", "Content-Language": "en", "Vary": "Accept-Language, Cookie",
+        "X-Frame-Options": "DENY",
+    }
+    assert "X-Private" not in hit and "Cache-Control" not in hit
+
+
+@pytest.mark.parametrize(
+    "make_response",
+    [
+        lambda r: HttpResponse("gone", status=404),
+        lambda r: HttpResponse(status=302, headers={"Location": "/en/"}),
+        lambda r: HttpResponse("error", status=500),
+        lambda r: StreamingHttpResponse(iter([b"a", b"b"])),
+    ],
+    ids=["404", "302", "500", "streaming"],
+)
+def test_only_whole_successful_pages_are_stored(make_response):
+    view = View(make_response)
+    first = run(view)
+    second = run(view)
+    assert "X-Cache" not in first and "X-Cache" not in second and view.calls == 2
+
+
+def test_a_page_that_sets_a_cookie_is_not_stored():
+    def with_cookie(request):
+        response = page()
+        response.set_cookie("csrftoken", "for-one-reader")
+        return response
+
+    view = View(with_cookie)
+    run(view)
+    response = run(view)
+    assert "X-Cache" not in response and view.calls == 2 and response.cookies["csrftoken"].value == "for-one-reader"
+
+
+def test_a_page_rendered_for_a_signed_in_user_is_not_stored():
+    class SignedIn:
+        is_authenticated = True
+
+    def as_user(request):
+        request.user = SignedIn()
+        return page()
+
+    view = View(as_user)
+    run(view)
+    run(view)
+    assert view.calls == 2
+
+
+def test_a_page_invalidated_while_it_renders_is_stored_stale():
+    """The versions are read before rendering: an edit published meanwhile must not hide behind the old page."""
+    def rendering(request):
+        invalidate("home")  # an editor publishes while this page renders
+        return page()
+
+    view = View(rendering)
+    assert run(view)["X-Cache"] == "miss"
+    view.make_response = lambda r: page(b"<p>fresh</p>")
+    fresh = run(view)
+    assert fresh["X-Cache"] == "miss" and fresh.content == b"<p>fresh</p>" and view.calls == 2
+    assert run(view)["X-Cache"] == "hit" and view.calls == 2
+
+
+def test_a_pending_message_cookie_bypasses_the_cache():
+    view = View(lambda r: page())
+    run(view)
+    request = RequestFactory().get("/")
+    request.COOKIES["messages"] = "pending"
+    response = PageCacheMiddleware(view)(request)
+    assert "X-Cache" not in response and view.calls == 2
+
+
+def test_a_path_outside_the_site_is_passed_through():
+    view = View(lambda r: page())
+    for _ in range(2):
+        assert "X-Cache" not in run(view, path="/no/such/page/")
+    assert view.calls == 2
+
+
+def test_the_paper_page_is_tagged_with_its_own_id():
+    """The tags come from the URL: invalidating one paper leaves another's page stored."""
+    view = View(lambda r: page(r.path.encode()))
+    run(view, path=f"/paper/{ASMV2}/")
+    run(view, path="/paper/2401.12215/")
+    invalidate(f"paper:{ASMV2}")
+    assert run(view, path=f"/paper/{ASMV2}/")["X-Cache"] == "miss"
+    assert run(view, path="/paper/2401.12215/")["X-Cache"] == "hit"
+    assert view.calls == 3
+
