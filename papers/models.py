@@ -8,14 +8,35 @@ from __future__ import annotations
 from datetime import date
 
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
+from django.db.backends.ddl_references import Statement
 from django.db.models import Count, F, OuterRef, Prefetch, Q, Subquery
 from django.utils.translation import gettext_lazy as _
 from taggit.managers import TaggableManager
 
 from papers import summary_fields
 from papers.markup import key_points_html
+
+
+class PostgresGinIndex(GinIndex):
+    """A GIN index on PostgreSQL, and nothing on other databases (SQLite searches without a vector).
+
+    Declared in the model so the schema says what the database holds; SQLite
+    gets an empty statement whenever Django would create or drop it there
+    (rebuilding a table, say).
+    """
+
+    def create_sql(self, model, schema_editor, using="", **kwargs):
+        if schema_editor.connection.vendor != "postgresql":
+            return Statement("")
+        return super().create_sql(model, schema_editor, using=using, **kwargs)
+
+    def remove_sql(self, model, schema_editor, **kwargs):
+        if schema_editor.connection.vendor != "postgresql":
+            return Statement("")
+        return super().remove_sql(model, schema_editor, **kwargs)
 
 
 def paper_published(path: str = "") -> Q:
@@ -163,6 +184,8 @@ class Paper(models.Model):
 
     class Meta:
         ordering = ["-published", "-arxiv_id"]
+        # Full-text search (papers.search); created by migration 0003, on PostgreSQL only.
+        indexes = [PostgresGinIndex(fields=["search_vector"], name="papers_paper_search_gin")]
 
     def __str__(self):
         return f"{self.arxiv_id}: {self.title[:80]}"

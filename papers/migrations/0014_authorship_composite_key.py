@@ -46,7 +46,14 @@ SQLITE_BACKWARD = _sqlite_rebuild(
 
 def run(statements_by_vendor):
     def operation(apps, schema_editor):
-        for statement in statements_by_vendor[schema_editor.connection.vendor]:
+        vendor = schema_editor.connection.vendor
+        if vendor not in statements_by_vendor:
+            raise NotImplementedError(
+                f"migration papers.0014 rewrites papers_authorship's primary key in SQL written for "
+                f"{' and '.join(sorted(statements_by_vendor))} only, and this database is {vendor}: "
+                "add its statements to the migration (drop the id column, make (paper_id, position) the key)"
+            )
+        for statement in statements_by_vendor[vendor]:
             schema_editor.execute(statement)
     return operation
 

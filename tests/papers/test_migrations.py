@@ -1,0 +1,53 @@
+"""papers/migrations: the schema the models declare is the one the database holds, on each database we run."""
+from __future__ import annotations
+
+import importlib
+import re
+from types import SimpleNamespace
+
+import pytest
+from django.db import connection
+from django.db.backends.sqlite3.base import DatabaseWrapper as SQLiteWrapper
+
+from papers.models import Paper
+
+pytestmark = pytest.mark.django_db
+
+
+def normalized(sql: str) -> str:
+    return re.sub(r"\s+", " ", sql.replace('"', "").replace("public.", "")).strip()
+
+
+def test_the_declared_search_index_is_the_one_migration_0003_created():
+    [index] = Paper._meta.indexes
+    with connection.schema_editor(collect_sql=True) as editor:
+        declared = str(index.create_sql(Paper, editor))
+    with connection.cursor() as cursor:
+        constraints = connection.introspection.get_constraints(cursor, Paper._meta.db_table)
+        cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = %s", [index.name])
+        [(actual,)] = cursor.fetchall()
+    assert constraints[index.name]["columns"] == ["search_vector"] and constraints[index.name]["type"] == "gin"
+    assert normalized(declared) == normalized(actual) == (
+        "CREATE INDEX papers_paper_search_gin ON papers_paper USING gin (search_vector)")
+
+
+def test_sqlite_gets_no_gin_index_even_when_a_table_is_rebuilt():
+    sqlite = SQLiteWrapper({**connection.settings_dict, "ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:",
+                            "OPTIONS": {}})
+    try:
+        with sqlite.schema_editor() as editor:
+            editor.create_model(Paper)  # what a rebuild of the table does: the table with its declared indexes
+            editor.remove_index(Paper, Paper._meta.indexes[0])
+        with sqlite.cursor() as cursor:
+            cursor.execute("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'papers_paper'")
+            assert "papers_paper_search_gin" not in {name for (name,) in cursor.fetchall()}
+    finally:
+        sqlite.close()
+
+
+def test_migration_0014_names_the_databases_it_supports():
+    migration = importlib.import_module("papers.migrations.0014_authorship_composite_key")
+    operation = migration.run({"postgresql": ["SELECT 1"], "sqlite": ["SELECT 1"]})
+    editor = SimpleNamespace(connection=SimpleNamespace(vendor="mysql"), execute=lambda sql: None)
+    with pytest.raises(NotImplementedError, match=r"postgresql and sqlite only, and this database is mysql"):
+        operation(None, editor)
