@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 import pytest
-from django.contrib.auth.models import Group, User
 
 from papers.models import Summary
 from papers.services.ingest import import_sources
+from tests.factories import EditorFactory, ReviewerFactory
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
@@ -16,9 +16,8 @@ CORRECTED = "全知计划V2：迈向开放世界的通用关系理解"
 def desk(live_server, seed_digest, settings):
     settings.DEBUG = True  # static files from the live server
     import_sources([str(seed_digest)])  # drafts
-    for name, group in (("edith", "Editor"), ("rui", "Reviewer")):
-        user = User.objects.create_user(name, password="correct horse battery", is_staff=True)
-        user.groups.add(Group.objects.get(name=group))
+    EditorFactory(username="edith", password="correct horse battery")
+    ReviewerFactory(username="rui", password="correct horse battery")
     return live_server.url
 
 

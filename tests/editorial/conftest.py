@@ -1,7 +1,7 @@
 import pytest
 
+from tests.factories import AdminFactory, EditorFactory, ReviewerFactory
 from tests.pipeline.conftest import fake_llm  # noqa: F401 - the scripted OpenAI server, reused
-from django.contrib.auth.models import Group, User
 
 from papers.models import Digest, Summary
 from papers.services.ingest import import_sources
@@ -9,14 +9,9 @@ from papers.services.ingest import import_sources
 
 @pytest.fixture
 def users(db):
-    def make(name, group=None, superuser=False):
-        user = User.objects.create_user(name, password="pw", is_staff=True, is_superuser=superuser)
-        if group:
-            user.groups.add(Group.objects.get(name=group))
-        return user
-
-    return {"editor": make("editor", "Editor"), "reviewer": make("reviewer", "Reviewer"),
-            "admin": make("boss", superuser=True)}
+    """One of each desk role, by the names the tests and their audit logs use."""
+    return {"editor": EditorFactory(username="editor"), "reviewer": ReviewerFactory(username="reviewer"),
+            "admin": AdminFactory(username="boss")}
 
 
 @pytest.fixture

@@ -12,6 +12,7 @@ from editorial import workflow
 from papers.models import Generation, Paper, Status, Summary
 from papers.services.generation import summary_generate
 from papers.services.ingest import import_sources
+from tests.factories import SummaryFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -120,8 +121,8 @@ def test_resummarize_action_queues_and_runs(client, users, entry, django_capture
     assert Generation.objects.filter(summary=entry, kind="backend").count() == 2
 
 
-def test_assign_reviewer_action(client, users, desk):
-    ids = list(Summary.objects.order_by("pk").values_list("pk", flat=True)[:2])
+def test_assign_reviewer_action(client, users):
+    ids = [summary.pk for summary in SummaryFactory.create_batch(2)]
     client.force_login(users["reviewer"])
     url = reverse("admin:papers_summary_changelist")
     page = client.post(url, {"action": "assign_reviewer", "_selected_action": ids}).content.decode()

@@ -5,7 +5,8 @@ import pytest
 from django.urls import reverse
 
 from editorial import workflow
-from papers.models import Status
+from papers.models import Status, Summary
+from tests.factories import SummaryFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -48,10 +49,8 @@ def test_anonymous_is_sent_to_login(client, entry):
     assert entry.status == Status.DRAFT
 
 
-def test_bulk_action_respects_permissions(client, users, desk):
-    from papers.models import Summary
-
-    ids = list(Summary.objects.values_list("pk", flat=True)[:3])
+def test_bulk_action_respects_permissions(client, users):
+    ids = [summary.pk for summary in SummaryFactory.create_batch(3)]
     client.force_login(users["editor"])
     url = reverse("admin:papers_summary_changelist")
     client.post(url, {"action": "submit_selected", "_selected_action": ids})

@@ -11,6 +11,7 @@ from editorial import workflow
 from editorial.models import AuditEntry
 from editorial.signals import state_changed
 from papers.models import Status, Summary
+from tests.factories import SummaryFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -79,14 +80,16 @@ def test_digest_publish_is_blocked_by_unapproved_entries(users, desk):
     assert AuditEntry.objects.filter(action="publish", summary__isnull=False).count() == 2
 
 
-def test_publishing_a_clean_entry_needs_no_override(users, clean_entry):
+def test_publishing_a_clean_entry_needs_no_override(users):
+    entry = SummaryFactory()  # passes every check
     for name, user in (("submit", "editor"), ("approve", "reviewer"), ("publish", "reviewer")):
-        workflow.transition(clean_entry, name, user=users[user])
-    assert clean_entry.status == Status.PUBLISHED
+        workflow.transition(entry, name, user=users[user])
+    entry.refresh_from_db()
+    assert entry.status == Status.PUBLISHED
 
 
-def test_scheduled_publishing(users, clean_entry):
-    entry = clean_entry
+def test_scheduled_publishing(users):
+    entry = SummaryFactory()
     workflow.transition(entry, "submit", user=users["editor"])
     workflow.transition(entry, "approve", user=users["reviewer"])
     entry.publish_at = timezone.now() + dt.timedelta(hours=1)
@@ -98,8 +101,8 @@ def test_scheduled_publishing(users, clean_entry):
     assert done[0].user is None and done[0].comment == "scheduled"
 
 
-def test_scheduled_publishing_task_runs(users, clean_entry):
-    entry = clean_entry
+def test_scheduled_publishing_task_runs(users):
+    entry = SummaryFactory()
     from editorial.tasks import publish_scheduled
 
     workflow.transition(entry, "submit", user=users["editor"])

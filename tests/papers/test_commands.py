@@ -15,15 +15,13 @@ from django.core.management import call_command
 
 from papers.models import Digest, ImportBatch, Paper, RecordError, Summary, Topic
 
+from tests.factories import SnapshotItemFactory
+
 from .helpers import run_import
 
 pytestmark = pytest.mark.django_db(transaction=True)
 MANAGE = Path(__file__).resolve().parents[2] / "manage.py"
 
-GOOD_LINE = json.dumps({
-    "id": "2401.00001", "title": "A good paper", "abstract": "Fine.", "authors_parsed": [["Doe", "Jane", ""]],
-    "versions": [{"version": "v1", "created": "Mon, 1 Jan 2024 00:00:00 GMT"}], "categories": "cs.CL",
-})
 
 
 def write(tmp_path, name: str, data: bytes | str):
@@ -92,7 +90,8 @@ def test_duplicate_entry_in_one_file(tmp_path, seed_digest):
 
 
 def test_malformed_json_lines_fail_alone(tmp_path):
-    text = "\n".join([GOOD_LINE, '{"id": "2401.00002", "title": ', GOOD_LINE.replace("00001", "00003"), "[1, 2]"])
+    good, also_good = (json.dumps(item) for item in SnapshotItemFactory.create_batch(2))
+    text = "\n".join([good, '{"id": "2401.99999", "title": ', also_good, "[1, 2]"])
     result = run_import(write(tmp_path, "snap.jsonl", text))
     assert result.code == 1
     errors = {e.line: e.reason for e in RecordError.objects.filter(level="error")}

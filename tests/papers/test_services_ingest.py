@@ -10,6 +10,8 @@ from papers.importers.sources import from_bytes
 from papers.models import Author, Authorship, Digest, DigestEntry, Generation, Paper, Status, Summary
 from papers.services.ingest import IngestOptions, import_sources
 
+from tests.factories import AuthorFactory, PaperFactory, SnapshotItemFactory
+
 from .helpers import gzip_cut_short
 
 pytestmark = pytest.mark.django_db
@@ -137,17 +139,15 @@ def test_import_never_overwrites_text_an_editor_changed(tmp_path, seed_digest):
 
 
 def test_record_rejected_by_database_leaves_nothing_half_saved(tmp_path):
-    too_long = "X" * 400  # Author.name holds 300 characters
-    good = '{"id": "2401.00001", "title": "Good one", "abstract": "a", "authors_parsed": [["Doe", "Jane", ""]], "versions": [{"version": "v1", "created": "Mon, 1 Jan 2024 00:00:00 GMT"}]}'
-    bad = good.replace("2401.00001", "2401.00002").replace("Good one", "Bad one").replace('"Doe"', f'"{too_long}"')
-    path = tmp_path / "snap.jsonl"
-    path.write_text(good + "\n" + bad + "\n" + good.replace("00001", "00003") + "\n", encoding="utf-8")
-    batch = import_sources([str(path)])
+    good, bad, also_good = SnapshotItemFactory.create_batch(3)
+    bad["authors_parsed"] = [["X" * 400, "Jane", ""]]  # Author.name holds 300 characters
+    batch = import_sources([_snapshot_file(tmp_path / "snap.jsonl", [good, bad, also_good])])
     assert (batch.created, batch.failed) == (2, 1)
-    assert sorted(Paper.objects.values_list("arxiv_id", flat=True)) == ["2401.00001", "2401.00003"]
+    assert sorted(Paper.objects.values_list("arxiv_id", flat=True)) == sorted([good["id"], also_good["id"]])
     error = batch.errors.get(level="error")
-    assert (error.line, error.arxiv_id) == (2, "2401.00002") and "database rejected" in error.reason
-    assert not Authorship.objects.filter(paper__arxiv_id="2401.00002").exists()
+    assert (error.line, error.arxiv_id) == (2, bad["id"]) and "database rejected" in error.reason
+    assert not Authorship.objects.filter(paper__arxiv_id=bad["id"]).exists()
+    assert Authorship.objects.count() == 4  # two authors each for the two that landed
 
 
 def test_dry_run_writes_nothing_but_reports(seed_digest):
@@ -211,8 +211,8 @@ def test_authorships_must_refer_to_stored_papers_and_authors():
 
     from papers.services import bulk
 
-    paper = Paper.objects.create(arxiv_id="2402.19474", title="The All-Seeing Project V2")
-    author = Author.objects.create(name="Weiyun Wang", slug="weiyun-wang")
+    paper = PaperFactory(authors=[])
+    author = AuthorFactory(name="Weiyun Wang")
     with pytest.raises(IntegrityError, match="0 missing papers and 1 missing authors"), transaction.atomic():
         bulk.insert_authorships([(paper.pk, author.pk, 0), (paper.pk, author.pk + 1000, 1)])
     with pytest.raises(IntegrityError, match="1 missing papers and 0 missing authors"), transaction.atomic():
@@ -261,11 +261,8 @@ def test_the_author_cache_is_bounded_and_refills_from_the_database(tmp_path, mon
 
     monkeypatch.setattr(ingest, "AUTHOR_CACHE_SIZE", 1)
     same_people = [["Wang", "Weiyun", ""], ["Ren", "Yiming", ""]]
-    items = [{"id": f"2402.1947{n}", "title": f"Paper {n}", "authors_parsed": same_people[n % 2:] + same_people}
-             for n in range(4)]
-    path = tmp_path / "snapshot.jsonl"
-    path.write_text("".join(json.dumps(item) + "\n" for item in items), encoding="utf-8")
-    batch = import_sources([str(path)], options=IngestOptions(batch_size=1))
+    items = [SnapshotItemFactory(id=f"2402.1947{n}", authors_parsed=same_people[n % 2:] + same_people) for n in range(4)]
+    batch = import_sources([_snapshot_file(tmp_path / "snapshot.jsonl", items)], options=IngestOptions(batch_size=1))
     assert (batch.created, batch.failed) == (4, 0)
     assert Author.objects.count() == 2
     assert [a.name for a in Paper.objects.get(arxiv_id="2402.19471").ordered_authors()] == ["Yiming Ren", "Weiyun Wang"]
@@ -278,8 +275,8 @@ def _snapshot_file(path, items) -> str:
 
 def test_values_that_do_not_fit_their_columns_fail_alone(tmp_path):
     """Binary COPY encodes values in Python: a wrong type or an out-of-range number is still a failed record."""
-    items = [{"id": f"2402.1947{n}", "title": f"Paper {n}", "versions": [{"version": "v1"}]} for n in range(3)]
-    items[1]["versions"] = [{"version": "v99999"}]
+    items = SnapshotItemFactory.create_batch(3)
+    items[1]["versions"] = [{"version": "v99999"}]  # a version number past the column's smallint
     batch = import_sources([_snapshot_file(tmp_path / "range.jsonl", items)])
     assert (batch.created, batch.failed) == (2, 1)
     assert "out of range" in batch.errors.get().reason

@@ -14,6 +14,7 @@ from django.urls import reverse
 
 from papers.models import Author, Digest, Paper, Status, Summary
 from papers.services.ingest import IngestOptions, import_sources
+from tests.factories import AuthorshipFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -276,16 +277,14 @@ def test_entry_cards_follow_every_edit_without_invalidation(client, published, s
 
 
 def test_related_papers_rank_shared_authors_then_tags_then_the_topic(published, drafts):
-    from papers.models import Authorship
-
     paper = Paper.objects.published().filter(authorships__isnull=False, topic__isnull=False).distinct().first()
     others = list(Paper.objects.published().exclude(pk=paper.pk).exclude(topic=paper.topic).order_by("arxiv_id"))
     by_author, by_tag = others[0], others[1]
-    Authorship.objects.create(paper=by_author, author=paper.authorships.first().author, position=99)
+    AuthorshipFactory(paper=by_author, author=paper.authorships.first().author)
     paper.tags.add("relation-test")
     by_tag.tags.add("relation-test")
     drafts.tags.add("relation-test")  # a draft shares the tag but is never shown
-    Authorship.objects.create(paper=drafts, author=paper.authorships.first().author, position=99)
+    AuthorshipFactory(paper=drafts, author=paper.authorships.first().author)
     related = Paper.objects.related_to(paper)
     assert related[:2] == [by_author, by_tag] and len(related) == 5
     assert paper not in related and drafts not in related
@@ -295,12 +294,10 @@ def test_related_papers_rank_shared_authors_then_tags_then_the_topic(published, 
 
 
 def test_related_papers_without_tags_share_authors_first_then_the_newest_of_the_topic(published):
-    from papers.models import Authorship
-
     paper = Paper.objects.published().filter(authorships__isnull=False, topic__isnull=False).distinct().first()
     paper.tags.clear()
     other = Paper.objects.published().exclude(pk=paper.pk).exclude(topic=paper.topic).order_by("arxiv_id").first()
-    Authorship.objects.create(paper=other, author=paper.authorships.first().author, position=99)
+    AuthorshipFactory(paper=other, author=paper.authorships.first().author)
     related = Paper.objects.related_to(paper)
     assert related[0] == other and paper not in related and len(related) == len(set(related))
     rest = list(Paper.objects.published().filter(topic=paper.topic).exclude(pk=paper.pk)

@@ -15,6 +15,7 @@ from papers.models import ImportBatch, Paper
 from papers.summarizers.openai_compatible import OpenAICompatibleSummarizer
 from papers.tasks import backoff
 from papers.topics import classify_topic
+from tests.factories import ImportBatchFactory
 
 
 def test_rate_limit_is_shared_through_redis(settings):
@@ -113,6 +114,6 @@ def test_import_async_queues_the_same_import(seed_digest, capsys):
 
 @pytest.mark.django_db
 def test_running_import_batch_page_refreshes_itself(admin_client):
-    batch = ImportBatch.objects.create(source="x", processed=1200)
+    batch = ImportBatchFactory(processed=1200)  # running
     body = admin_client.get(reverse("admin:papers_importbatch_change", args=[batch.pk])).content.decode()
     assert 'http-equiv="refresh"' in body and "1200 records read" in body
