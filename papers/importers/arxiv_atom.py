@@ -12,7 +12,7 @@ from typing import Iterator
 from lxml import etree
 
 from . import text as tx
-from .records import ParseFailure, Parsed, PaperRecord
+from .records import FirstOfEach, ParseFailure, Parsed, PaperRecord
 from .sources import InputFile
 
 FORMAT = "arxiv-atom"
@@ -87,23 +87,14 @@ def published_times(body: bytes) -> list[dt.datetime]:
 
 
 def parse(file: InputFile) -> Iterator[Parsed]:
-    seen: dict[str, int] = {}
+    first_of_each = FirstOfEach()
     parser_args = dict(events=("end",), tag=f"{ATOM}entry", resolve_entities=False, no_network=True, huge_tree=False)
     with file.open() as stream:
         try:
             for _, entry in etree.iterparse(stream, **parser_args):
                 result = _entry(entry, file.name)
                 entry.clear(keep_tail=True)
-                if isinstance(result, PaperRecord):
-                    if result.arxiv_id in seen:
-                        result = ParseFailure(
-                            file.name, result.line,
-                            f"duplicate entry: {result.arxiv_id} already appears at line {seen[result.arxiv_id]}",
-                            result.arxiv_id,
-                        )
-                    else:
-                        seen[result.arxiv_id] = result.line
-                yield result
+                yield first_of_each.check(result) if isinstance(result, PaperRecord) else result
         except etree.XMLSyntaxError as exc:
             line = exc.lineno if getattr(exc, "lineno", None) else None
             reason = re.sub(r",? line \d+, column \d+", "", str(exc.msg or exc))

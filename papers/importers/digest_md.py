@@ -16,7 +16,7 @@ from typing import Iterator
 
 from . import text as tx
 from .markdown_blocks import LINK_RE, first_bad_line, heading, label_of, normalize_label, strip_markup
-from .records import DigestRef, ParseFailure, Parsed, PaperRecord, SummaryRecord
+from .records import DigestRef, FirstOfEach, ParseFailure, Parsed, PaperRecord, SummaryRecord
 from .sources import InputFile, Line
 
 FORMAT = "digest-md"
@@ -174,7 +174,7 @@ def parse(file: InputFile) -> Iterator[Parsed]:
     lines, source = list(file.lines()), file.name
     header_date: dt.date | None = None
     records: list[PaperRecord] = []
-    seen: dict[str, int] = {}
+    first_of_each = FirstOfEach()
     for heads, body in _groups(lines):
         linked = any(LINK_RE.search(line.text) for line in heads)
         has_content = any(line.text.strip() for line in body)
@@ -190,16 +190,11 @@ def parse(file: InputFile) -> Iterator[Parsed]:
                 yield ParseFailure(source, heads[0].number, "section without an arXiv link or abstract")
             continue
         result = _entry(heads, body, source)
+        if isinstance(result, PaperRecord):
+            result = first_of_each.check(result)
         if isinstance(result, ParseFailure):
             yield result
             continue
-        if result.arxiv_id in seen:
-            yield ParseFailure(
-                source, result.line, f"duplicate entry: {result.arxiv_id} already appears at line {seen[result.arxiv_id]}",
-                result.arxiv_id,
-            )
-            continue
-        seen[result.arxiv_id] = result.line
         records.append(result)
 
     dates = Counter(r.published for r in records if r.published)

@@ -24,7 +24,7 @@ from papers import markup
 
 from . import text as tx
 from .markdown_blocks import first_bad_line, heading, label_of, normalize_label, strip_markup
-from .records import DigestRef, ParseFailure, Parsed, PaperRecord, SummaryRecord
+from .records import DigestRef, FirstOfEach, ParseFailure, Parsed, PaperRecord, SummaryRecord
 from .sources import InputFile, Line
 
 FORMAT = "hexo"
@@ -334,20 +334,15 @@ def parse(file: InputFile) -> Iterator[Parsed]:
         if any(line.text.strip() for line in body):
             yield ParseFailure(source, body[0].number if body else None, "post has no papers (no heading with Authors or an arXiv link)")
         return
-    seen: dict[str, int] = {}
+    first_of_each = FirstOfEach()
     position = 0
     for entry_lines in entries:
         result = _entry(entry_lines, source)
+        if isinstance(result, PaperRecord):
+            result = first_of_each.check(result)
         if isinstance(result, ParseFailure):
             yield result
             continue
-        if result.arxiv_id in seen:
-            yield ParseFailure(
-                source, result.line, f"duplicate entry: {result.arxiv_id} already appears at line {seen[result.arxiv_id]}",
-                result.arxiv_id,
-            )
-            continue
-        seen[result.arxiv_id] = result.line
         position += 1
         result.topic = topic
         result.tags = list(tags)

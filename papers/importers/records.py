@@ -129,6 +129,27 @@ class ParseFailure:
 Parsed = PaperRecord | TopicRecord | ParseFailure
 
 
+class FirstOfEach:
+    """The first record of each arXiv id in one file; a later one becomes a failure naming the first's line.
+
+    A file that lists a paper twice is a mistake in the file (two texts for one
+    entry), so the second is reported rather than merged.
+    """
+
+    def __init__(self):
+        self._lines: dict[str, int | None] = {}
+
+    def check(self, record: PaperRecord) -> PaperRecord | ParseFailure:
+        if record.arxiv_id in self._lines:
+            return ParseFailure(
+                record.source, record.line,
+                f"duplicate entry: {record.arxiv_id} already appears at line {self._lines[record.arxiv_id]}",
+                record.arxiv_id,
+            )
+        self._lines[record.arxiv_id] = record.line
+        return record
+
+
 # Authors are known by their slug: a name seen again, in any paper, is the same person.
 @lru_cache(maxsize=200_000)
 def author_slug(name: str) -> str:
