@@ -2,13 +2,25 @@
 from django.contrib import admin
 from django.utils.html import format_html
 
-from papers.models import Author, Generation, GlossaryTerm, ImportBatch, Paper, RecordError, Summary, Topic
+from papers.models import (
+    Author, Generation, GlossaryTerm, ImportBatch, Paper, RecordError, Summary, Topic, TopicAlias,
+)
 
 
 @admin.register(Topic)
 class TopicAdmin(admin.ModelAdmin):
     list_display = ("slug", "name_zh", "name_en", "position")
     list_editable = ("position",)
+
+
+@admin.register(TopicAlias)
+class TopicAliasAdmin(admin.ModelAdmin):
+    """Categories sources use → the site's topics: editors add names and re-point new ones."""
+
+    list_display = ("name", "topic")
+    list_editable = ("topic",)
+    list_filter = ("topic",)
+    search_fields = ("name",)
 
 
 @admin.register(Author)

@@ -71,6 +71,26 @@ class Topic(models.Model):
         return self.name_zh if self.name_zh == self.name_en else f"{self.name_zh} / {self.name_en}"
 
 
+class TopicAlias(models.Model):
+    """A name sources give a topic ("LLM应用", "大模型应用", "Agents") → one of the site's topics.
+
+    The one table from a digest's categories to topics: the import looks a
+    category up here first, then among topics' slugs and names; a category
+    found nowhere becomes a new topic, listed here so editors can point it at
+    another topic instead.
+    """
+
+    name = models.CharField(max_length=100, unique=True, help_text="The category as sources write it (any case).")
+    topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="aliases")
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "topic aliases"
+
+    def __str__(self):
+        return f"{self.name} → {self.topic.slug}"
+
+
 class Author(models.Model):
     name = models.CharField(max_length=300)
     slug = models.SlugField(max_length=300, unique=True, allow_unicode=True)
@@ -475,6 +495,7 @@ class RecordError(models.Model):
     class Level(models.TextChoices):
         ERROR = "error", _("Error")
         WARNING = "warning", _("Warning")
+        NOTE = "note", _("Note")  # about a whole file, not a failure ("index file, no papers")
 
     batch = models.ForeignKey(ImportBatch, on_delete=models.CASCADE, related_name="errors")
     level = models.CharField(max_length=10, choices=Level.choices, default=Level.ERROR)

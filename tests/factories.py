@@ -35,6 +35,7 @@ from papers.models import (
     Status,
     Summary,
     Topic,
+    TopicAlias,
 )
 
 # Made-up but plausible papers, each with the entry a careful translator would write.
@@ -144,6 +145,17 @@ class TopicFactory(DjangoModelFactory):
     name_zh = factory.LazyAttribute(lambda o: o.slug)
     name_en = factory.LazyAttribute(lambda o: o.slug)
     position = 100
+
+
+class TopicAliasFactory(DjangoModelFactory):
+    """A name sources give a topic (a digest's category) → the topic it stands for."""
+
+    class Meta:
+        model = TopicAlias
+        django_get_or_create = ("name",)
+
+    name = factory.Sequence(lambda n: f"类别{n}")
+    topic = factory.SubFactory(TopicFactory)
 
 
 class AuthorFactory(DjangoModelFactory):

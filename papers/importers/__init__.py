@@ -5,9 +5,11 @@ Every module has ``FORMAT`` (its name), ``sniff(head) -> bool`` and
 """
 from __future__ import annotations
 
+import re
 from types import ModuleType
 
 from . import arxiv_atom, arxiv_snapshot, digest_md, hexo, paperdesk_export
+from . import text as tx
 from .sources import InputError, InputFile
 
 # Most specific first: the JSON formats by their keys, then XML, then the
@@ -30,7 +32,16 @@ def detect(file: InputFile) -> ModuleType:
             return module
     if text.count("\ufffd") > len(text) / 20:
         raise InputError(file.name, "not UTF-8 text (binary data?)", line=1)
-    raise InputError(file.name, f"unknown format (known: {', '.join(FORMATS)}); use --format to choose one", line=1)
+    tried = "; ".join(hint for module in FORMATS.values() if (hint := _explain(module, text)))
+    tried = f"; closest: {tried}" if tried else ""
+    raise InputError(file.name, f"unknown format (known: {', '.join(FORMATS)}){tried}; use --format to choose one",
+                     line=1)
+
+
+def _explain(module: ModuleType, text: str) -> str:
+    """What ``module`` would need and ``text`` lacks, for text that looks like that format's kind (Markdown)."""
+    looks_like_markdown = re.search(r"^\s{0,3}(?:#{1,6}\s|>)", text, re.M) or tx.CJK_RE.search(text)
+    return module.explain(text) if hasattr(module, "explain") and looks_like_markdown else ""
 
 
 def get(name: str) -> ModuleType:

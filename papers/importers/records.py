@@ -38,6 +38,9 @@ class SummaryRecord:
     # From our own export only: the state and the machine text it started from.
     status: str = ""
     machine: dict | None = None
+    # Chinese fields the source meant to give but whose translation failed (an error message, the
+    # English again): left empty, and the entry is flagged for the desk.
+    untranslated: list[str] = field(default_factory=list)
 
     def text_fields(self) -> dict:
         return {name: getattr(self, name) for name in SUMMARY_TEXT_FIELDS}
@@ -126,7 +129,20 @@ class ParseFailure:
         return f"{where}: {self.reason}"
 
 
-Parsed = PaperRecord | TopicRecord | ParseFailure
+@dataclass
+class FileNote:
+    """Something to say about a whole file that is not a failure ("index file, no papers")."""
+
+    source: str
+    line: int | None
+    message: str
+
+    def __str__(self):
+        where = f"{self.source}:{self.line}" if self.line else self.source
+        return f"{where}: {self.message}"
+
+
+Parsed = PaperRecord | TopicRecord | ParseFailure | FileNote
 
 
 class FirstOfEach:

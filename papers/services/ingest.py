@@ -26,13 +26,13 @@ from django.utils.text import slugify
 
 from papers import bulkgc, caching, importers, search
 from papers.importers import reader
-from papers.importers.records import DigestRef, author_slug, ParseFailure, PaperRecord, TopicRecord
+from papers.importers.records import DigestRef, FileNote, author_slug, ParseFailure, PaperRecord, TopicRecord
 from papers.importers.sources import InputError, InputFile, expand
 from papers.services import bulk, transitions
 from papers.services.summaries import machine_updates, merge_edited
 from papers.topics import classify_topic
 from papers.models import (
-    Authorship, Digest, DigestEntry, Generation, ImportBatch, Paper, RecordError, Status, Summary, Topic,
+    Authorship, Digest, DigestEntry, Generation, ImportBatch, Paper, RecordError, Status, Summary, Topic, TopicAlias,
 )
 
 logger = logging.getLogger(__name__)
@@ -144,6 +144,9 @@ def import_file(file: InputFile, *, ctx: _Context, format: str | None, progress=
         for item in reader.parsed(module, file):
             if isinstance(item, ParseFailure):
                 _record_failure(ctx, stats, item.source, item.line, item.reason, item.arxiv_id)
+            elif isinstance(item, FileNote):
+                ctx.errors.append(RecordError(batch=ctx.batch, level=RecordError.Level.NOTE, file=item.source,
+                                              line=item.line, reason=item.message))
             elif isinstance(item, TopicRecord):
                 _topic_upsert(ctx, item)
             else:
@@ -401,6 +404,7 @@ def _summary_upsert(ctx: _Context, states: _States, paper_id: int, record: Paper
         summary = Summary(paper_id=paper_id, **given)
         summary.summary_language = incoming.summary_language
         summary.structured_html = incoming.structured_html
+        _flag_untranslated(summary, incoming)
         summary.save()
         machine = incoming.machine if incoming.machine is not None else {**summary.text_values(), **given}
         summary.generation = _generation(ctx, summary, record, machine)
@@ -419,6 +423,7 @@ def _summary_upsert(ctx: _Context, states: _States, paper_id: int, record: Paper
     # The source's own text: what an export says the machine wrote, else what the source says.
     source_text = incoming.machine if incoming.machine is not None else given
     changed = bool(updates)
+    changed |= _flag_untranslated(summary, incoming)
     if any(base.get(name) != value for name, value in source_text.items() if value):
         new_machine = {**{n: base.get(n, "") for n in summary.TEXT_FIELDS}, **source_text}
         summary.generation = _generation(ctx, summary, record, new_machine)
@@ -439,6 +444,17 @@ def _summary_upsert(ctx: _Context, states: _States, paper_id: int, record: Paper
     return changed
 
 
+def _flag_untranslated(summary: Summary, incoming) -> bool:
+    """A source whose translation failed: the entry needs one (unless it has that text from elsewhere)."""
+    missing = [name for name in incoming.untranslated if not getattr(summary, name)]
+    if not missing or summary.machine_state == Summary.MachineState.NEEDS_TRANSLATION:
+        return False
+    labels = ", ".join(str(Summary._meta.get_field(name).verbose_name) for name in missing)
+    summary.machine_state = Summary.MachineState.NEEDS_TRANSLATION
+    summary.machine_note = f"the source's translation failed ({labels}: an error message or the English again); left empty"
+    return True
+
+
 def _generation(ctx: _Context, summary: Summary, record: PaperRecord, output: dict) -> Generation:
     return Generation.objects.create(
         summary=summary,
@@ -457,14 +473,16 @@ def _topic(ctx: _Context, name: str | None) -> Topic | None:
         return None
     key = name.strip().lower()
     if key not in ctx.topics:
-        topic = (
+        alias = TopicAlias.objects.filter(name__iexact=key).select_related("topic").first()
+        topic = alias.topic if alias else (
             Topic.objects.filter(slug__iexact=key).first()
             or Topic.objects.filter(name_zh__iexact=key).first()
             or Topic.objects.filter(name_en__iexact=key).first()
         )
-        if topic is None:
+        if topic is None:  # a new category is a new topic, never dropped; listed so editors can point it elsewhere
             slug = slugify(name, allow_unicode=True) or "topic"
             topic, _ = Topic.objects.get_or_create(slug=slug, defaults={"name_zh": name.strip(), "name_en": name.strip()})
+            TopicAlias.objects.get_or_create(name=name.strip()[:100], defaults={"topic": topic})
         ctx.topics[key] = topic
     return ctx.topics[key]
 

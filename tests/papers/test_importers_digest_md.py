@@ -4,11 +4,12 @@ from __future__ import annotations
 import datetime as dt
 import textwrap
 from collections import Counter
+from pathlib import Path
 
 import pytest
 
-from papers.importers import digest_md
-from papers.importers.records import DigestRef, PaperRecord, ParseFailure
+from papers.importers import detect, digest_md
+from papers.importers.records import DigestRef, FileNote, PaperRecord, ParseFailure
 from papers.importers.sources import from_bytes, from_path
 
 SEED_DATE = dt.date(2024, 2, 29)
@@ -317,13 +318,17 @@ def test_entry_cut_short_at_end_of_file():
     assert "cut short" in failures[0].reason and "no English abstract" in failures[0].reason
 
 
-def test_entry_without_english_title():
+def test_entry_without_english_title_imports_with_a_warning():
     broken = entry(**AGENT).splitlines()
     del broken[1]
     papers, failures = parse(md(entry() + "\n".join(broken) + "\n" + entry(**THIRD)))
-    assert_neighbours_parse(papers)
-    assert len(failures) == 1 and failures[0].line == 7
-    assert "no English title" in failures[0].reason
+    assert failures == []
+    assert_neighbours_parse(papers, ("2402.19465", "2402.19446", "2402.19474"))
+    archer = papers[1]
+    assert archer.title == "" and archer.abstract == AGENT["en"] and archer.summary.abstract_zh == AGENT["zh"]
+    assert archer.warnings == [
+        "line 7: no English title (looked for an English heading, > line or title line); the paper keeps the title "
+        "it has, if it is known"]
 
 
 def test_duplicate_entry_fails_and_first_is_kept():
@@ -381,3 +386,189 @@ def test_blank_lines_between_body_lines():
     assert failures == []
     assert [p.arxiv_id for p in papers] == ["2402.19465", "2402.19446"]
     assert papers[0].topic == "LLM理论" and papers[0].published == SEED_DATE
+
+
+# --- the digest family: real shapes, one fixture each (tests/data/digest_family) ----------------
+
+FAMILY = Path(__file__).resolve().parents[1] / "data" / "digest_family"
+
+
+def family(name: str) -> tuple[list[PaperRecord], list[ParseFailure], list[FileNote]]:
+    results = list(digest_md.parse(from_path(FAMILY / name)))
+    notes = [r for r in results if isinstance(r, FileNote)]
+    papers = [r for r in results if isinstance(r, PaperRecord)]
+    failures = [r for r in results if isinstance(r, ParseFailure)]
+    assert len(papers) + len(failures) + len(notes) == len(results)
+    return papers, failures, notes
+
+
+def test_family_per_paper_file_headline_h1_title_quote_link_at_the_end():
+    papers, failures, notes = family("per_paper/2024-03-13/circuit_transformer.md")
+    assert (failures, notes) == ([], [])
+    [paper] = papers
+    assert (paper.arxiv_id, paper.version, paper.line) == ("2403.13838", None, 1)
+    assert paper.title == "Circuit Transformer: End-to-end Circuit Design by Predicting the Next Gate"
+    assert paper.summary.headline_zh == "电路Transformer：预测下一个逻辑门，端到端完成电路设计"
+    assert paper.summary.abstract_zh.startswith("大型语言模型通过逐词预测掌握了人类语言。")
+    assert paper.abstract.startswith("Large language models master human language") and paper.abstract.endswith("exactly correct.")
+    assert paper.published == dt.date(2024, 3, 13)
+    assert (paper.topic, paper.tags) == ("Agent", ["电子设计", "电路设计"])  # several categories: the first is the topic
+    assert paper.figures == ["https://arxiv.org/html/2403.13838v1/x2.png"]  # a relative image path is no use elsewhere
+    assert paper.digests == [DigestRef(date=dt.date(2024, 3, 13), topic=None, position=1)]
+    assert paper.warnings == []
+
+
+def test_family_pdf_link_on_top_title_subheading_inline_abstract_labels_lone_date_prefixed_categories():
+    papers, failures, notes = family("per_paper/2024-03-25/data_mixing_laws.md")
+    assert (failures, notes) == ([], [])
+    [paper] = papers
+    assert (paper.arxiv_id, paper.version) == ("2403.16952", 1)  # /pdf/…v1.pdf
+    assert paper.title == "Data Mixing Laws: Optimizing Data Mixtures by Predicting Language Modeling Performance"
+    assert paper.summary.headline_zh == "数据混合定律：通过预测语言模型性能来优化数据配比"
+    assert paper.summary.abstract_zh.startswith("预训练数据来自网页、论文、代码等多个领域")  # "摘要：" label dropped
+    assert paper.abstract.startswith("Pretraining data of large language models")  # "Abstract:" dropped
+    assert paper.published == dt.date(2024, 3, 25)
+    assert (paper.topic, paper.tags) == ("LLM理论", ["模型训练"])
+    assert paper.warnings == []
+
+
+def test_family_no_headline_bare_url_title_quote_first_abstract_headings_date_from_the_folder():
+    papers, failures, notes = family("per_paper/2024-03-27/blade.md")
+    assert (failures, notes) == ([], [])
+    [paper] = papers
+    assert (paper.arxiv_id, paper.version, paper.line) == ("2403.18365", 2, 1)
+    assert paper.title == "BLADE: Enhancing Black-box Large Language Models with Small Domain-Specific Models"
+    assert paper.abstract.startswith("General large language models lack") and "Bayesian optimization" in paper.abstract
+    assert paper.summary.abstract_zh.startswith("通用大语言模型缺少法律、医疗等领域所需的专业知识。")
+    assert paper.summary.headline_zh == ""
+    assert paper.topic == "LLM应用"  # ```LLM应用```, on the last line
+    assert paper.published == dt.date(2024, 3, 27)  # from the folder name
+    assert paper.digests == [DigestRef(date=dt.date(2024, 3, 27), topic=None, position=1)]
+    assert paper.warnings == ["line 1: no Chinese headline"]
+
+
+def test_family_title_heading_first_linked_headline_second_categories_in_a_fence_date_from_the_file_name():
+    papers, failures, notes = family("per_paper/20240329_mmstar.md")
+    assert (failures, notes) == ([], [])
+    [paper] = papers
+    assert (paper.arxiv_id, paper.version) == ("2403.20330", None)
+    assert paper.title == "Are We on the Right Way for Evaluating Large Vision-Language Models?"
+    assert paper.summary.headline_zh == "我们评估大型视觉-语言模型的方向对吗？"
+    assert (paper.topic, paper.tags) == ("LLM应用", ["多模态评估"])  # one category a line
+    assert paper.published == dt.date(2024, 3, 29) and paper.digests[0].date == dt.date(2024, 3, 29)
+    assert paper.warnings == []
+
+
+def test_family_unheaded_paragraphs_no_title_and_a_placeholder_category():
+    papers, failures, notes = family("per_paper/2024-03-29/can_llms_correct_physicians.md")
+    assert (failures, notes) == ([], [])
+    [paper] = papers
+    assert (paper.arxiv_id, paper.version) == ("2403.20288", 1)  # /pdf/…v1 on the headline
+    assert paper.title == ""
+    assert paper.summary.abstract_zh.startswith("我们评估了 Meditron、Llama2 和 Mistral")
+    assert paper.abstract.startswith("We evaluate how well Meditron")
+    assert (paper.topic, paper.tags) == (None, [])  # never a topic named “分类不可用”
+    assert paper.warnings == [
+        "line 5: category “分类不可用” stands for none; no topic",
+        "line 1: no English title (looked for an English heading, > line or title line); the paper keeps the title "
+        "it has, if it is known",
+    ]
+
+
+def test_family_weekly_report_rules_images_and_a_promotional_footer():
+    papers, failures, notes = family("weekly/2024-W13.md")
+    assert failures == []
+    assert [(p.arxiv_id, p.line, p.published) for p in papers] == [
+        ("2403.16952", 7, dt.date(2024, 3, 25)), ("2403.20330", 24, dt.date(2024, 3, 29)),
+        ("2403.18365", 39, dt.date(2024, 3, 27))]
+    assert [p.title for p in papers] == [
+        "Data Mixing Laws: Optimizing Data Mixtures by Predicting Language Modeling Performance",
+        "Are We on the Right Way for Evaluating Large Vision-Language Models?",
+        "BLADE: Enhancing Black-box Large Language Models with Small Domain-Specific Models"]
+    assert [p.warnings for p in papers] == [[], [], []]
+    assert all(p.digests == [] for p in papers)  # a week is not one day's digest
+    last = papers[-1]
+    assert last.figures == [] and "扫码" not in last.summary.abstract_zh + last.abstract  # the footer is dropped
+    assert papers[0].figures == ["https://arxiv.org/html/2403.16952v1/x1.png"]
+    assert [str(n) for n in notes] == [
+        f"{FAMILY / 'weekly/2024-W13.md'}: weekly or monthly report: 3 papers imported without a digest "
+        "(a digest is one day's issue)"]
+
+
+def test_family_monthly_report():
+    papers, failures, notes = family("monthly/2024-03.md")
+    assert failures == []
+    assert [(p.arxiv_id, p.topic, p.digests, p.warnings) for p in papers] == [
+        ("2403.13838", "Agent", [], []), ("2403.16952", "LLM理论", [], [])]
+    assert papers[1].title.startswith("Data Mixing Laws") and papers[1].abstract.startswith("We find that")
+    assert len(notes) == 1 and "2 papers imported without a digest" in notes[0].message
+
+
+def test_family_failed_translations_are_left_empty_and_named():
+    papers, failures, notes = family("daily/2024-03-28_failed_translation.md")
+    assert (failures, notes) == ([], [])
+    error, english_again, headline_again = papers
+    assert error.summary.abstract_zh == "" and error.summary.untranslated == ["abstract_zh"]
+    assert error.abstract.startswith("We extend the context window") and "429" not in error.abstract
+    assert error.summary.headline_zh == "长上下文语言模型的位置插值"
+    assert error.warnings == [
+        "line 4: the Chinese abstract is an error message, not a translation (“Error code: 429 - {'error': "
+        "{'message': 'Rate limit reached ”); left empty for the desk"]
+    assert english_again.summary.abstract_zh == "" and english_again.summary.untranslated == ["abstract_zh"]
+    assert english_again.abstract.startswith("We train a small model to rewrite")
+    assert english_again.warnings == [
+        "line 12: the Chinese abstract is the English text again, not a translation; left empty for the desk"]
+    assert headline_again.summary.headline_zh == "" and headline_again.summary.untranslated == ["headline_zh"]
+    assert headline_again.title == "Tool Learning with Foundation Models: A Survey"
+    assert headline_again.summary.abstract_zh.startswith("我们综述了基础模型的工具学习")
+    assert headline_again.warnings == [
+        "line 14: the headline is the English title again, not a translation; left empty for the desk"]
+
+
+def test_family_an_error_message_as_the_headline():
+    text = entry(headline="翻译失败：请求超时，请稍后重试")
+    papers, failures = parse(md(text))
+    assert failures == []
+    assert papers[0].summary.headline_zh == "" and papers[0].summary.untranslated == ["headline_zh"]
+    assert papers[0].warnings == ["line 1: the headline is an error message, not a translation (“翻译失败：请求超时，"
+                                  "请稍后重试”); left empty for the desk"]
+
+
+@pytest.mark.parametrize("title", ["Error Bounds for Rate-Limited Bandits", "Exception Handling in Code LLMs"])
+def test_family_titles_that_mention_errors_are_titles(title):
+    papers, failures = parse(md(entry(title=title)))
+    assert failures == [] and papers[0].title == title and papers[0].summary.untranslated == []
+
+
+def test_family_index_file_is_a_note_not_a_failure():
+    papers, failures, notes = family("index.md")
+    assert (papers, failures) == ([], [])
+    assert [(n.line, n.message) for n in notes] == [(1, "index file, no papers: 5 links to other files and no arXiv id")]
+
+
+def test_family_every_fixture_is_detected_as_the_digest_family():
+    files = sorted(FAMILY.rglob("*.md"))
+    assert len(files) == 10
+    assert {detect(from_path(path)).FORMAT for path in files} == {"digest-md"}
+
+
+def test_family_a_file_with_no_arxiv_link_says_what_was_tried():
+    papers, failures = parse(md("# 标题\n\n发布时间：2024-03-01\n\n> 只有中文，没有链接。\n"))
+    assert papers == []
+    assert [str(f) for f in failures] == [
+        "digest.md:1: no entries (read as digest-md): no arXiv link (arxiv.org/abs/…, /pdf/… or arXiv:ID) in the file"]
+
+
+def test_family_lazy_continuation_of_a_quote_and_arxiv_colon_ids():
+    text = ("## 俄语偏见检测数据集\narXiv:2403.17553v1\n发布时间：2024-03-26\n`LLM应用`\n"
+            "> RuBia: A Russian Language Bias Detection Dataset\n\n"
+            "> 我们构建了俄语偏见检测数据集，覆盖性别、国籍、社会经济地位与多样性四个领域。\n\n"
+            "> Warning: this work contains upsetting content.\n  Large language models learn social biases from "
+            "their pretraining data; we build a Russian dataset to measure them.\n")
+    papers, failures = parse(md(text))
+    assert failures == []
+    [paper] = papers
+    assert (paper.arxiv_id, paper.version, paper.title) == ("2403.17553", 1, "RuBia: A Russian Language Bias Detection Dataset")
+    assert paper.abstract == ("Warning: this work contains upsetting content. Large language models learn social "
+                              "biases from their pretraining data; we build a Russian dataset to measure them.")
+    assert paper.warnings == []

@@ -74,6 +74,8 @@ class Command(BaseCommand):
         for row in rows[:-1]:
             self.stdout.write(line(row))
         self.stdout.write(line(rows[-1]))
+        for note in batch.errors.filter(level="note")[:50]:
+            self.stdout.write(f"note: {note}")
         for error in batch.errors.filter(level="error")[:50]:
             self.stderr.write(f"error: {error}")
         more = batch.failed - 50
