@@ -57,7 +57,9 @@ def test_editor_may_not_approve(users, entry):
 
 
 def test_digest_publish_is_blocked_by_unapproved_entries(users, desk):
-    entries = list(Summary.objects.filter(paper__digest_entries__digest=desk))
+    # In the digest's order: the first two (2402.19474, 2402.19465) are the ones approved below.  Unordered,
+    # PostgreSQL returned the rows in whatever order its plan gave, and another pair passed the checks.
+    entries = list(Summary.objects.filter(paper__digest_entries__digest=desk).order_by("paper__digest_entries__position"))
     for summary in entries[:2]:
         workflow.transition(summary, "submit", user=users["editor"])
         workflow.transition(summary, "approve", user=users["reviewer"])
@@ -86,6 +88,27 @@ def test_publishing_a_clean_entry_needs_no_override(users):
         workflow.transition(entry, name, user=users[user])
     entry.refresh_from_db()
     assert entry.status == Status.PUBLISHED
+
+
+def test_publishing_from_the_desk_refreshes_the_cached_pages(client, users, django_capture_on_commit_callbacks):
+    """The desk's publish (not a save of the state field) is what makes the cached home and topic pages show it."""
+    SummaryFactory(published=True)  # the pages exist and are cached before the new entry goes live
+    entry = SummaryFactory(paper__title="A Paper the Desk Publishes Now", paper__abstract="A plain abstract.")
+    topic_url = f"/topic/{entry.paper.topic.slug}/"
+    with django_capture_on_commit_callbacks(execute=True):
+        workflow.transition(entry, "submit", user=users["editor"])
+        workflow.transition(entry, "approve", user=users["reviewer"])
+    for url in ("/", topic_url):
+        assert client.get(url)["X-Cache"] == "miss"
+        page = client.get(url)
+        assert page["X-Cache"] == "hit" and "A Paper the Desk Publishes Now" not in page.content.decode()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        workflow.transition(entry, "publish", user=users["reviewer"])
+
+    for url in ("/", topic_url):
+        page = client.get(url)
+        assert page["X-Cache"] == "miss" and "A Paper the Desk Publishes Now" in page.content.decode(), url
 
 
 def test_scheduled_publishing(users):
