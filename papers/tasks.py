@@ -6,8 +6,8 @@ import random
 from celery import shared_task
 from django.conf import settings
 
-from papers.models import Paper
-from papers.services.fetching import arxiv_fetch
+from papers.models import ImportBatch, Paper
+from papers.services.fetching import arxiv_announcements_fetch, arxiv_fetch
 from papers.services.generation import summary_generate, summary_mark_failed
 from papers.services.ingest import IngestOptions, import_sources
 from papers.summarizers import get_backend
@@ -40,10 +40,26 @@ def summarize_paper(self, paper_id: int, force: bool = False) -> int | None:
 
 @shared_task(name="papers.fetch_arxiv", acks_late=True, reject_on_worker_lost=True)
 def fetch_arxiv(query_name: str = "default") -> int:
-    """Fetch new papers for one configured query and queue their summaries; returns the ImportBatch id."""
+    """Fetch new papers for one configured search API query and queue their summaries; returns the ImportBatch id."""
     fetched = arxiv_fetch(query_name=query_name)
     for paper in fetched.new_papers:
         summarize_paper.delay_on_commit(paper.pk)
+    return fetched.batch.pk
+
+
+@shared_task(bind=True, name="papers.fetch_announcements", acks_late=True, reject_on_worker_lost=True,
+             max_retries=settings.ARXIV_FETCH_RETRIES)
+def fetch_announcements(self, categories: list[str] | None = None) -> int:
+    """The scheduled fetch: today's announcements of the configured categories, summaries queued for the day's papers.
+
+    A fetch that failed (arXiv unreachable, an error feed, a weekday without
+    items) is tried again later, a few times; each try is an import batch.
+    """
+    fetched = arxiv_announcements_fetch(categories=categories)
+    for paper in fetched.new_papers:
+        summarize_paper.delay_on_commit(paper.pk)
+    if fetched.batch.state == ImportBatch.State.FAILED and self.request.retries < self.max_retries:
+        raise self.retry(countdown=settings.ARXIV_FETCH_RETRY_SECONDS)
     return fetched.batch.pk
 
 

@@ -132,6 +132,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {
     "papers.fetch_arxiv": {"queue": "fetch"},
+    "papers.fetch_announcements": {"queue": "fetch"},
     "papers.import_sources": {"queue": "fetch"},
     "papers.summarize_paper": {"queue": "llm"},
 }
@@ -177,6 +178,19 @@ ARXIV_QUERIES = {
                 'OR abs:"retrieval-augmented" OR abs:RAG)',
     ),
 }
+
+# The scheduled fetch reads arXiv's announcement feeds of these categories (space- or comma-separated).
+ARXIV_CATEGORIES = env("ARXIV_CATEGORIES", default="cs.CL cs.AI cs.LG").replace(",", " ").replace("+", " ").split()
+ARXIV_RSS_URL = env("ARXIV_RSS_URL", default="https://rss.arxiv.org/rss")
+# Which announced papers are the day's (put in its digest and summarized), matched on title and abstract;
+# empty: every new and cross-listed paper. The others are imported all the same.
+ARXIV_SELECT = env(
+    "ARXIV_SELECT",
+    default=r"\bLLMs?\b|large language model|language agent|\bagents?\b|agentic|retrieval[- ]augment|\bRAG\b",
+)
+ARXIV_FETCH_RETRIES = env.int("ARXIV_FETCH_RETRIES", default=6)  # a failed or empty weekday fetch, tried again …
+ARXIV_FETCH_RETRY_SECONDS = env.int("ARXIV_FETCH_RETRY_SECONDS", default=30 * 60)  # … this long after
+ARXIV_BACKFILL_MAX_RESULTS = env.int("ARXIV_BACKFILL_MAX_RESULTS", default=10000)  # per back-filled range
 
 # --- Import -----------------------------------------------------------------
 IMPORT_BATCH_SIZE = env.int("IMPORT_BATCH_SIZE", default=2000)

@@ -8,14 +8,16 @@ from __future__ import annotations
 import re
 from types import ModuleType
 
-from . import arxiv_atom, arxiv_snapshot, digest_md, hexo, paperdesk_export
+from . import arxiv_announce, arxiv_atom, arxiv_snapshot, digest_md, hexo, paperdesk_export
 from . import text as tx
 from .sources import InputError, InputFile
 
-# Most specific first: the JSON formats by their keys, then XML, then the
-# two Markdown formats (Hexo before the digest, whose shape is looser).
+# Most specific first: the JSON formats by their keys, then XML (arXiv's announcement feeds before
+# its API, whose Atom is the looser match), then the two Markdown formats (Hexo before the digest,
+# whose shape is looser).
 FORMATS: dict[str, ModuleType] = {
-    module.FORMAT: module for module in (paperdesk_export, arxiv_snapshot, arxiv_atom, hexo, digest_md)
+    module.FORMAT: module
+    for module in (paperdesk_export, arxiv_snapshot, arxiv_announce, arxiv_atom, hexo, digest_md)
 }
 
 

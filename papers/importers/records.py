@@ -96,6 +96,10 @@ class PaperRecord:
     raw: str = ""
     warnings: list[str] = field(default_factory=list)
     author_slugs: list[str] = field(default_factory=list)  # filled by with_keys()
+    # arXiv's announcement of this record (new, cross, replace, replace-cross), when it came from one;
+    # a replacement updates a paper already imported and never creates one.
+    announce_type: str = ""
+    update_only: bool = False
 
     def __reduce__(self):
         # Pickled as its field values (records cross from the parsing process by the

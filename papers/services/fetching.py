@@ -1,15 +1,26 @@
-"""Fetch new papers from the arXiv API, the way arXiv asks to be used.
+"""Fetch papers from arXiv, the way arXiv asks to be used.
 
-One request every ``ARXIV_DELAY_SECONDS`` (3 s by arXiv's terms), a
-descriptive User-Agent, results paged newest first and stopped at the last
-successful run.  Pages go through the same ingest as ``import_papers`` (one
-ImportBatch per run); new papers get a topic and a place in that day's draft
-digest, and are returned so the caller can queue their summaries (the
-``papers.fetch_arxiv`` task does).
+* **The day's announcements** (the scheduled fetch): one request for the
+  announcement feed of the configured categories (``ARXIV_CATEGORIES``,
+  ``rss.arxiv.org/rss/cs.CL+cs.AI+cs.LG``).  Every item is imported: ``new``
+  and ``cross`` items as papers, ``replace`` items as new versions of papers
+  imported before.  The new and cross-listed papers that match
+  ``ARXIV_SELECT`` are the day's papers: they get a place in that
+  announcement day's draft digest and are returned so the caller can queue
+  their summaries (the ``papers.fetch_announcements`` task does).  A fetch
+  that fails (arXiv unreachable, an error feed, no items on a weekday) is a
+  failed import batch, for the desk to see.
+* **The search API** (back-fill of a date range, and named queries): one
+  request every ``ARXIV_DELAY_SECONDS`` (3 s by arXiv's terms), results paged
+  newest first, a query's run stopped at its last successful run.
+
+Everything goes through the same ingest as ``import_papers`` (one ImportBatch
+per run), with a descriptive User-Agent.
 """
 from __future__ import annotations
 
 import datetime as dt
+import re
 import time
 import urllib.parse
 import urllib.request
@@ -20,9 +31,10 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from papers.importers import arxiv_announce
 from papers.importers.arxiv_atom import published_times
-from papers.importers.sources import InputError, from_bytes
-from papers.models import Digest, DigestEntry, ImportBatch, Paper
+from papers.importers.sources import InputError, InputFile, from_bytes
+from papers.models import Digest, DigestEntry, ImportBatch, Paper, RecordError
 from papers.services.ingest import IngestOptions, import_sources
 
 
@@ -32,6 +44,8 @@ class Fetched:
 
     batch: ImportBatch
     new_papers: list[Paper]
+    day: dt.date | None = None  # the announcement day (announcement fetches)
+    announced: dict[str, int] | None = None  # items by announce type (announcement fetches)
 
 
 def page_url(query: str, start: int, size: int) -> str:
@@ -56,12 +70,10 @@ def last_success(query_name: str) -> dt.datetime | None:
     )
 
 
-def arxiv_fetch(*, query_name: str = "default", query: str | None = None, get=http_get, sleep=time.sleep,
-                today: dt.date | None = None) -> Fetched:
-    query = query or settings.ARXIV_QUERIES[query_name]
-    since = last_success(query_name)
+def _pages(query: str, *, get, sleep, since: dt.datetime | None, limit: int) -> list[InputFile]:
+    """The API's pages for ``query``, newest first, until a short page, ``since`` or ``limit`` results."""
     files, start, size = [], 0, settings.ARXIV_PAGE_SIZE
-    while start < settings.ARXIV_MAX_RESULTS:
+    while start < limit:
         if files:
             sleep(settings.ARXIV_DELAY_SECONDS)
         url = page_url(query, start, size)
@@ -71,12 +83,87 @@ def arxiv_fetch(*, query_name: str = "default", query: str | None = None, get=ht
         if len(published) < size or (since and min(published) < since):
             break
         start += size
+    return files
+
+
+def arxiv_fetch(*, query_name: str = "default", query: str | None = None, get=http_get, sleep=time.sleep,
+                today: dt.date | None = None) -> Fetched:
+    """A named search API query since its last successful run; new papers go into today's draft digest."""
+    query = query or settings.ARXIV_QUERIES[query_name]
+    files = _pages(query, get=get, sleep=sleep, since=last_success(query_name), limit=settings.ARXIV_MAX_RESULTS)
     started = timezone.now()
     batch = import_sources(files, format="arxiv-atom", options=IngestOptions(auto_topic=True),
                            started_by=f"fetch:{query_name}")
     new_papers = list(Paper.objects.filter(summary__isnull=True, created_at__gte=started).order_by("-published", "arxiv_id"))
     _add_to_draft_digest(new_papers, today or timezone.localdate())
     return Fetched(batch=batch, new_papers=new_papers)
+
+
+def backfill_query(start: dt.date, end: dt.date, categories: list[str]) -> str:
+    """The search API query for papers of ``categories`` submitted from ``start`` to ``end`` (inclusive)."""
+    cats = " OR ".join(f"cat:{category}" for category in categories)
+    return f"({cats}) AND submittedDate:[{start:%Y%m%d}0000 TO {end:%Y%m%d}2359]"
+
+
+def arxiv_backfill(*, start: dt.date, end: dt.date, categories: list[str] | None = None, get=http_get,
+                   sleep=time.sleep) -> ImportBatch:
+    """Every paper of ``categories`` submitted in a date range, from the search API (the feeds only know today).
+
+    Papers only: no digest and no summaries (a past day's digest is the
+    editors' to make); re-running a range changes nothing.
+    """
+    if end < start:
+        raise ValueError(f"the range ends ({end}) before it starts ({start})")
+    categories = categories or settings.ARXIV_CATEGORIES
+    files = _pages(backfill_query(start, end, categories), get=get, sleep=sleep, since=None,
+                   limit=settings.ARXIV_BACKFILL_MAX_RESULTS)
+    return import_sources(files, format="arxiv-atom", options=IngestOptions(auto_topic=True),
+                          started_by=f"backfill:{start:%Y-%m-%d}..{end:%Y-%m-%d}")
+
+
+def announcements_url(categories: list[str]) -> str:
+    return f"{settings.ARXIV_RSS_URL.rstrip('/')}/{'+'.join(categories)}"
+
+
+def selected(paper: Paper) -> bool:
+    """Whether a paper announced today belongs on this site (``ARXIV_SELECT``, on its title and abstract)."""
+    pattern = settings.ARXIV_SELECT
+    return not pattern or bool(re.search(pattern, f"{paper.title}\n{paper.abstract}", re.I))
+
+
+def arxiv_announcements_fetch(*, categories: list[str] | None = None, get=http_get,
+                              today: dt.date | None = None) -> Fetched:
+    """Import the announcement feed of ``categories``; the selected new and cross-listed papers are the day's."""
+    categories = categories or settings.ARXIV_CATEGORIES
+    url = announcements_url(categories)
+    started_by = f"announce:{'+'.join(categories)}"
+    try:
+        body = get(url)
+    except InputError as exc:
+        return Fetched(batch=_failed_batch(url, started_by, exc), new_papers=[])
+    batch = import_sources([from_bytes(url, body)], format=arxiv_announce.FORMAT,
+                           options=IngestOptions(auto_topic=True), started_by=started_by)
+    feed = arxiv_announce.announcements(body)
+    types = arxiv_announce.announced(feed) if feed else {}
+    day = (feed.day if feed else None) or today or timezone.localdate()
+    ids = [arxiv_id for arxiv_id, kind in types.items() if kind in arxiv_announce.DAY_TYPES]
+    papers = Paper.objects.filter(arxiv_id__in=ids).select_related("summary").defer("search_vector")
+    order = {arxiv_id: position for position, arxiv_id in enumerate(ids)}
+    day_papers = sorted((p for p in papers if selected(p)), key=lambda p: order[p.arxiv_id])
+    _add_to_draft_digest(day_papers, day)
+    new_papers = [p for p in day_papers if not hasattr(p, "summary")]  # summarizing is idempotent: a re-run queues none twice
+    counts: dict[str, int] = {}
+    for kind in types.values():
+        counts[kind] = counts.get(kind, 0) + 1
+    return Fetched(batch=batch, new_papers=new_papers, day=day, announced=counts)
+
+
+def _failed_batch(url: str, started_by: str, exc: InputError) -> ImportBatch:
+    """A fetch that never got a feed, recorded like any import that failed."""
+    batch = ImportBatch.objects.create(source=url, format=arxiv_announce.FORMAT, started_by=started_by,
+                                       state=ImportBatch.State.FAILED, failed=1, finished_at=timezone.now())
+    RecordError.objects.create(batch=batch, file=url, reason=exc.reason)
+    return batch
 
 
 @transaction.atomic

@@ -227,7 +227,9 @@ def _upsert(ctx: _Context, records: list[PaperRecord]) -> dict[str, str]:
     ids = [r.arxiv_id for r in records]
     existing = {p.arxiv_id: p for p in Paper.objects.filter(arxiv_id__in=bulk.one_of(ids, "text"))}
     paper_ids = {arxiv_id: paper.pk for arxiv_id, paper in existing.items()}
-    outcome: dict[str, str] = {}
+    # A new version of a paper never imported here (arXiv's "replace" announcements) creates nothing.
+    outcome: dict[str, str] = {r.arxiv_id: UNCHANGED for r in records if r.update_only and r.arxiv_id not in existing}
+    records = [r for r in records if r.arxiv_id not in outcome]
     new_rows: list[dict] = []
     changed_papers: dict[str, set[str]] = {}
     for record in records:

@@ -105,9 +105,13 @@ def test_malformed_json_lines_fail_alone(tmp_path):
         (["--format", "nope", "x.md"], "error: argument --format: invalid choice: 'nope'"),
         (["missing.md"], "CommandError: no such file or folder: missing.md"),
         (["--batch-size", "0", "x.md"], "CommandError: --batch-size must be at least 1"),
-        ([], "error: the following arguments are required: PATH|URL|-"),
+        ([], "CommandError: nothing to import: give files, folders, URLs or -, or --arxiv-range FROM TO"),
+        (["--arxiv-range", "2024-03-01", "March 4"], "error: argument --arxiv-range: “March 4” is not a date (YYYY-MM-DD)"),
+        (["--arxiv-range", "2024-03-04", "2024-03-01"], "CommandError: --arxiv-range ends (2024-03-01) before it starts (2024-03-04)"),
+        (["x.md", "--arxiv-range", "2024-03-01", "2024-03-04"], "CommandError: give files or --arxiv-range, not both"),
     ],
-    ids=["unknown-format", "missing-path", "bad-batch-size", "no-target"],
+    ids=["unknown-format", "missing-path", "bad-batch-size", "no-target", "range-not-a-date", "range-backwards",
+         "range-and-files"],
 )
 def test_usage_errors_exit_2(tmp_path, args, message):
     (tmp_path / "x.md").write_text("x")

@@ -1,13 +1,17 @@
-"""The arXiv fetch: paging newest first, stopping at the last run, new papers returned and put in a draft digest."""
+"""The arXiv fetch: the day's announcements, the search API's paging (named queries, back-fill of a range)."""
 from __future__ import annotations
 
 import datetime as dt
+import urllib.parse
+from pathlib import Path
 
 import pytest
 from django.utils import timezone
 
-from papers.models import Digest, Generation, ImportBatch, Summary
-from papers.services.fetching import arxiv_fetch
+from papers.importers.sources import InputError
+from papers.models import Digest, Generation, ImportBatch, Paper, Summary
+from papers.services.fetching import arxiv_announcements_fetch, arxiv_backfill, arxiv_fetch
+from papers.services.ingest import import_sources
 
 pytestmark = pytest.mark.django_db
 
@@ -77,3 +81,100 @@ def test_an_unreadable_page_ends_the_paging_and_is_reported(paging):
     assert fetched.batch.failed == 1 and fetched.new_papers == []
     assert "XML is malformed" in fetched.batch.errors.get().reason
 
+
+
+# --- arXiv's announcement feeds -------------------------------------------------
+
+FEEDS = Path(__file__).resolve().parents[1] / "data" / "arxiv_announce"
+RSS = (FEEDS / "rss_cs.CL+cs.AI_2024-03-04.xml").read_bytes()
+ATOM = (FEEDS / "atom_cs.CL+cs.AI_2024-03-04.xml").read_bytes()
+
+
+class FakeFeed:
+    """arXiv's announcement server: one body (or a failure) for every request, and the URLs it saw."""
+
+    def __init__(self, body: bytes | InputError):
+        self.body, self.urls = body, []
+
+    def get(self, url: str) -> bytes:
+        self.urls.append(url)
+        if isinstance(self.body, InputError):
+            raise self.body
+        return self.body
+
+
+@pytest.mark.parametrize("body", [RSS, ATOM], ids=["rss", "atom"])
+def test_announcements_import_the_day_and_bump_replaced_versions(body, seed_digest):
+    import_sources([str(seed_digest)])
+    seed_abstract = Paper.objects.get(arxiv_id="2402.19474").abstract
+    feed = FakeFeed(body)
+    fetched = arxiv_announcements_fetch(get=feed.get)
+    assert feed.urls == ["https://rss.arxiv.org/rss/cs.CL+cs.AI+cs.LG"]
+    batch = fetched.batch
+    assert (batch.created, batch.updated, batch.unchanged, batch.failed, batch.state) == (3, 2, 1, 0, "done")
+    assert batch.started_by == "announce:cs.CL+cs.AI+cs.LG" and batch.format == "arxiv-announce"
+    assert fetched.day == dt.date(2024, 3, 4)
+    assert fetched.announced == {"new": 2, "cross": 1, "replace": 2, "replace-cross": 1}
+    # new and cross are the day's papers; those matching ARXIV_SELECT go in its draft digest, for summaries.
+    assert [p.arxiv_id for p in fetched.new_papers] == ["2403.00101", "2403.00150"]
+    digest = Digest.objects.get(date=dt.date(2024, 3, 4), topic=None)
+    assert list(digest.entries.order_by("position").values_list("paper__arxiv_id", flat=True)) == [
+        "2403.00101", "2403.00150"]
+    assert Paper.objects.filter(arxiv_id="2403.00102").exists()  # imported, not the site's: no digest, no summary
+    # A replacement is a new version of the paper we have, never a second paper, nor a paper we never had.
+    replaced = Paper.objects.get(arxiv_id="2402.19474")
+    assert (replaced.version, replaced.updated, replaced.journal_ref) == (2, dt.date(2024, 3, 4), "Proceedings of ECCV 2024")
+    assert replaced.abstract != seed_abstract and replaced.abstract.endswith("releases the full training data.")
+    assert replaced.published == dt.date(2024, 2, 29)  # the first version's date stays
+    assert Paper.objects.get(arxiv_id="2402.19446").version == 3
+    assert Paper.objects.filter(arxiv_id__startswith="2402.19474").count() == 1
+    assert not Paper.objects.filter(arxiv_id="2401.00001").exists()
+    assert not Summary.objects.filter(paper__arxiv_id__startswith="2403.").exists()  # queuing is the task's
+
+
+def test_announcements_run_twice_add_nothing(settings):
+    first = arxiv_announcements_fetch(get=FakeFeed(RSS).get)
+    again = arxiv_announcements_fetch(get=FakeFeed(RSS).get)
+    assert (again.batch.created, again.batch.updated) == (0, 0)
+    assert Digest.objects.get(date=dt.date(2024, 3, 4)).entries.count() == 2
+    assert [p.pk for p in again.new_papers] == [p.pk for p in first.new_papers]  # still without a summary
+
+
+def test_announcements_of_the_configured_categories_and_selection(settings):
+    settings.ARXIV_CATEGORIES, settings.ARXIV_SELECT = ["cs.CL"], ""
+    feed = FakeFeed(RSS)
+    fetched = arxiv_announcements_fetch(get=feed.get)
+    assert feed.urls == ["https://rss.arxiv.org/rss/cs.CL"] and fetched.batch.started_by == "announce:cs.CL"
+    assert [p.arxiv_id for p in fetched.new_papers] == ["2403.00101", "2403.00102", "2403.00150"]  # no selection
+
+
+def test_an_unreachable_feed_is_a_failed_batch():
+    fetched = arxiv_announcements_fetch(get=FakeFeed(InputError("https://rss.arxiv.org/rss/cs.CL", "cannot fetch: timed out")).get)
+    assert fetched.new_papers == [] and fetched.batch.state == ImportBatch.State.FAILED
+    assert [str(e) for e in fetched.batch.errors.all()] == [
+        "https://rss.arxiv.org/rss/cs.CL+cs.AI+cs.LG:?: cannot fetch: timed out"]
+
+
+def test_a_weekday_without_items_is_a_failed_batch_and_a_weekend_a_quiet_one():
+    weekday = FakeFeed(RSS.split(b"<item>")[0] + b"</channel></rss>")
+    failed = arxiv_announcements_fetch(get=weekday.get)
+    assert failed.batch.state == ImportBatch.State.FAILED and failed.new_papers == []
+    assert "no items on Monday 2024-03-04" in failed.batch.errors.get().reason
+    weekend = arxiv_announcements_fetch(get=FakeFeed((FEEDS / "rss_cs.CL+cs.AI_2024-03-09_saturday.xml").read_bytes()).get)
+    assert (weekend.batch.state, weekend.batch.failed, weekend.day) == (ImportBatch.State.DONE, 0, dt.date(2024, 3, 9))
+    assert weekend.batch.errors.get().level == "note" and not Digest.objects.exists()
+
+
+def test_backfill_pages_the_search_api_for_a_date_range(paging):
+    api = FakeApi(page((5, "2024-03-04T10:00:00Z"), (4, "2024-03-03T10:00:00Z")), page((3, "2024-03-01T10:00:00Z")))
+    batch = arxiv_backfill(start=dt.date(2024, 3, 1), end=dt.date(2024, 3, 4), get=api.get, sleep=api.sleep)
+    assert (batch.created, batch.failed, batch.started_by) == (3, 0, "backfill:2024-03-01..2024-03-04")
+    query = urllib.parse.parse_qs(urllib.parse.urlsplit(api.urls[0]).query)["search_query"]
+    assert query == ["(cat:cs.CL OR cat:cs.AI OR cat:cs.LG) AND submittedDate:[202403010000 TO 202403042359]"]
+    assert len(api.urls) == 2 and api.pauses == [3.0]
+    assert not Digest.objects.exists() and not Summary.objects.exists()  # papers only
+
+
+def test_backfill_refuses_a_range_that_ends_before_it_starts():
+    with pytest.raises(ValueError, match="ends"):
+        arxiv_backfill(start=dt.date(2024, 3, 4), end=dt.date(2024, 3, 1), get=FakeApi().get)

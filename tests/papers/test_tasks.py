@@ -1,10 +1,13 @@
 """Celery tasks of papers: what each queues after its service returns."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+from celery.exceptions import Retry
 
 from papers.models import Generation, ImportBatch, Summary
-from papers.tasks import fetch_arxiv
+from papers.tasks import fetch_announcements, fetch_arxiv
 from tests.pipeline.conftest import arxiv_api  # noqa: F401 - the recorded arXiv API, served locally
 
 pytestmark = pytest.mark.django_db
@@ -17,3 +20,30 @@ def test_the_task_queues_a_summary_for_each_new_paper(arxiv_api, django_capture_
     assert batch.created == 3 and len(arxiv_api["requests"]) == 1
     assert Generation.objects.filter(kind="backend").count() == 3  # one machine summary per new paper
     assert set(Summary.objects.values_list("status", flat=True)) == {"draft"}
+
+
+ANNOUNCEMENTS = Path(__file__).resolve().parents[1] / "data" / "arxiv_announce" / "rss_cs.CL+cs.AI_2024-03-04.xml"
+
+
+def test_the_scheduled_fetch_reads_the_announcements_and_queues_the_days_summaries(
+        arxiv_api, settings, django_capture_on_commit_callbacks):
+    arxiv_api["body"] = ANNOUNCEMENTS.read_bytes()
+    settings.ARXIV_RSS_URL = arxiv_api["url"].replace("/api/query", "/rss")
+    with django_capture_on_commit_callbacks(execute=True):
+        batch_id = fetch_announcements()
+    batch = ImportBatch.objects.get(pk=batch_id)
+    assert (batch.created, batch.failed, batch.started_by) == (3, 0, "announce:cs.CL+cs.AI+cs.LG")
+    assert [path for path, _ in arxiv_api["requests"]] == ["/rss/cs.CL+cs.AI+cs.LG"]
+    summarized = Generation.objects.filter(kind="backend").values_list("summary__paper__arxiv_id", flat=True)
+    assert sorted(summarized) == ["2403.00101", "2403.00150"]  # the day's selected papers, not the others
+
+
+def test_a_failed_fetch_is_tried_again_later(arxiv_api, settings):
+    arxiv_api["body"] = b"<html>503 Service Unavailable</html>"
+    settings.ARXIV_RSS_URL = arxiv_api["url"].replace("/api/query", "/rss")
+    settings.ARXIV_FETCH_RETRIES = 2
+    with pytest.raises(Retry, match="Retry in 1800s"):  # eager: the retry is raised where a worker would schedule it
+        fetch_announcements.apply()
+    batch = ImportBatch.objects.get()
+    assert (batch.state, batch.errors.get().reason) == (
+        ImportBatch.State.FAILED, "not an RSS or Atom announcement feed (its root is <html>)")

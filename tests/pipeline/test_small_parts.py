@@ -100,7 +100,10 @@ def test_topic_rules(title, topic):
 @pytest.mark.django_db
 def test_schedules_are_rows_editable_in_the_admin(admin_client):
     tasks = set(PeriodicTask.objects.values_list("task", flat=True))
-    assert tasks == {"papers.fetch_arxiv", "editorial.publish_scheduled"}
+    assert tasks == {"papers.fetch_announcements", "editorial.publish_scheduled"}
+    fetch = PeriodicTask.objects.get(task="papers.fetch_announcements")
+    assert (fetch.name, fetch.crontab.hour, fetch.crontab.minute, fetch.crontab.day_of_week) == (
+        "Fetch arXiv's daily announcements", "5", "30", "1-5")  # after arXiv's midnight (US Eastern), weekdays
     assert admin_client.get(reverse("admin:django_celery_beat_periodictask_changelist")).status_code == 200
 
 

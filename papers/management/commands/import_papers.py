@@ -1,6 +1,11 @@
-"""``manage.py import_papers PATH|URL|- [...]``: bulk-import papers in any known format."""
+"""``manage.py import_papers PATH|URL|- [...]``: bulk-import papers in any known format.
+
+``--arxiv-range FROM TO`` back-fills a date range from arXiv's search API instead.
+"""
 from __future__ import annotations
 
+import argparse
+import datetime as dt
 import sys
 from pathlib import Path
 
@@ -9,6 +14,7 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from papers import importers
+from papers.services.fetching import arxiv_backfill
 from papers.services.ingest import IngestOptions, import_sources
 
 
@@ -20,7 +26,13 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("targets", nargs="+", metavar="PATH|URL|-")
+        parser.add_argument("targets", nargs="*", metavar="PATH|URL|-")
+        parser.add_argument(
+            "--arxiv-range", nargs=2, metavar=("FROM", "TO"), type=_date,
+            help="back-fill every paper of the configured categories submitted FROM to TO (YYYY-MM-DD, inclusive) "
+                 "from arXiv's search API, instead of reading files",
+        )
+        parser.add_argument("--categories", help="with --arxiv-range: these arXiv categories (default: ARXIV_CATEGORIES)")
         parser.add_argument("--format", choices=list(importers.FORMATS), help="skip detection and read as this format")
         parser.add_argument("--topic", help="put every imported paper (and Hexo digest) in this topic (slug or name)")
         parser.add_argument("--dry-run", action="store_true", help="parse and check everything, write nothing")
@@ -37,6 +49,21 @@ class Command(BaseCommand):
     def handle(self, *args, **opts):
         if opts["batch_size"] < 1:
             raise CommandError("--batch-size must be at least 1", returncode=2)
+        if opts["arxiv_range"]:
+            if opts["targets"]:
+                raise CommandError("give files or --arxiv-range, not both", returncode=2)
+            start, end = opts["arxiv_range"]
+            if end < start:
+                raise CommandError(f"--arxiv-range ends ({end}) before it starts ({start})", returncode=2)
+            categories = opts["categories"].replace(",", " ").split() if opts["categories"] else None
+            batch = arxiv_backfill(start=start, end=end, categories=categories)
+            self._report(batch)
+            if batch.failed:
+                sys.exit(1)
+            return
+        if not opts["targets"]:
+            raise CommandError("nothing to import: give files, folders, URLs or -, or --arxiv-range FROM TO",
+                               returncode=2)
         missing = [t for t in opts["targets"] if t != "-" and "://" not in t and not Path(t).exists()]
         if missing:
             raise CommandError(f"no such file or folder: {', '.join(missing)}", returncode=2)
@@ -83,6 +110,13 @@ class Command(BaseCommand):
             self.stderr.write(f"… and {more} more errors: see import batch #{batch.pk} in the admin")
         prefix = "dry run, nothing written: " if batch.dry_run else ""
         self.stdout.write(f"{prefix}import batch #{batch.pk}: {batch.get_state_display()}")
+
+
+def _date(value: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"“{value}” is not a date (YYYY-MM-DD)") from None
 
 
 class _Progress:
