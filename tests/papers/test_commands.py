@@ -8,6 +8,7 @@ import json
 import subprocess
 import sys
 import threading
+import urllib.parse
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,7 @@ from django.core.management import call_command
 from papers.models import Digest, ImportBatch, Paper, RecordError, Summary, Topic
 
 from tests.factories import SnapshotItemFactory
+from tests.pipeline.conftest import arxiv_api  # noqa: F401 - the recorded arXiv API, served locally
 
 from .helpers import run_import
 
@@ -173,3 +175,15 @@ def test_export_then_import_into_an_empty_database_reproduces_everything(tmp_pat
     assert restored.title_zh.endswith("推进医学视觉基础模型") and restored.edited_fields() == {"title_zh"}
     assert Summary.objects.published().count() == 28 and Digest.objects.get(date="2024-02-29").status == "published"
     assert run_import(str(first)).out.splitlines()[-2].split()[1:] == ["0", "0", "42", "0"]
+
+
+def test_arxiv_range_backfills_from_the_search_api(arxiv_api):
+    result = run_import("--arxiv-range", "2024-02-29", "2024-02-29", "--categories", "cs.CL cs.CV")
+    assert result.code == 0, result.err
+    batch = ImportBatch.objects.get()
+    assert (batch.created, batch.failed, batch.started_by) == (3, 0, "backfill:2024-02-29..2024-02-29")
+    [(path, agent)] = arxiv_api["requests"]
+    query = urllib.parse.parse_qs(urllib.parse.urlsplit(path).query)["search_query"]
+    assert query == ["(cat:cs.CL OR cat:cs.CV) AND submittedDate:[202402290000 TO 202402292359]"]
+    assert agent.startswith("Paperdesk/")
+    assert "total" in result.out and f"import batch #{batch.pk}: {batch.get_state_display()}" in result.out
