@@ -24,12 +24,14 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from editorial import workflow
 from editorial.checks import check_summary, glossary_findings
+from editorial.dashboard import source_diffs
 from editorial.diffs import as_text, inline_diff
 from editorial.forms import EDITABLE, SummaryForm, reviewers
 from editorial.provenance import field_provenance
 from editorial.reports import edit_rates
 from editorial.models import AuditEntry
 from papers.models import Digest, DigestEntry, Status, Summary
+from papers.services.versions import summary_rereviewed
 
 # Written by the workflow alone (papers.services.transitions), never by a form.
 WORKFLOW_FIELDS = ("status", "published_at", "assignee")
@@ -64,6 +66,19 @@ class DigestDateFilter(admin.SimpleListFilter):
         if self.value():
             return queryset.filter(paper__digest_entries__digest__date=self.value()).distinct()
         return queryset
+
+
+class NeedsRereviewFilter(admin.SimpleListFilter):
+    """Published entries whose paper arXiv replaced with a changed English text."""
+
+    title = "arXiv source changed"
+    parameter_name = "rereview"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Needs re-review")]
+
+    def queryset(self, request, queryset):
+        return queryset.needs_rereview() if self.value() == "yes" else queryset
 
 
 def _transition_action(name: str):
@@ -168,7 +183,7 @@ class SummaryAdmin(WorkflowAdminMixin, SimpleHistoryAdmin):
     form = SummaryForm
     change_form_template = "admin/papers/summary/change_form.html"
     list_display = ("arxiv_id", "headline", "status", "topic", "assignee", "machine", "modified_at")
-    list_filter = ("status", ("paper__topic", admin.RelatedOnlyFieldListFilter), DigestDateFilter,
+    list_filter = ("status", NeedsRereviewFilter, ("paper__topic", admin.RelatedOnlyFieldListFilter), DigestDateFilter,
                    "generation__backend", "generation__model", ("assignee", admin.RelatedOnlyFieldListFilter))
     search_fields = ("=paper__arxiv_id", "paper__title", "headline_zh", "title_zh", "paper__authors__name")
     list_select_related = ("paper__topic", "assignee", "generation")
@@ -214,7 +229,7 @@ class SummaryAdmin(WorkflowAdminMixin, SimpleHistoryAdmin):
         actions.pop("delete_selected", None)
         return actions
 
-    actions = [*WorkflowAdminMixin.actions, "assign_reviewer", "resummarize"]
+    actions = [*WorkflowAdminMixin.actions, "assign_reviewer", "resummarize", "mark_rereviewed"]
 
     def save_model(self, request, obj, form, change):
         obj.merge_conflicts = {}  # saved after seeing them: the editor has decided
@@ -265,6 +280,12 @@ class SummaryAdmin(WorkflowAdminMixin, SimpleHistoryAdmin):
             "action": "assign_reviewer", "title": "Assign a reviewer",
         })
 
+    @admin.action(description="Mark re-reviewed against the new arXiv version (selected)", permissions=["change"])
+    def mark_rereviewed(self, request, queryset):
+        count = summary_rereviewed(summaries=queryset)
+        self.message_user(request, f"{count} entries marked re-reviewed; readers now see the paper's new version.",
+                          messages.SUCCESS)
+
     @admin.action(description="Re-summarize with the configured backend (selected)", permissions=["change"])
     def resummarize(self, request, queryset):
         from papers.tasks import summarize_paper
@@ -282,6 +303,7 @@ class SummaryAdmin(WorkflowAdminMixin, SimpleHistoryAdmin):
             for name, c in (obj.merge_conflicts or {}).items()
         ]
         return {"merge_conflicts": conflicts, "side_by_side": self.side_by_side(obj), "checks": check_summary(obj),
+                "source_change": obj.source_change, "source_change_diffs": source_diffs(obj),
                 "glossary": glossary_findings(obj), "paper": obj.paper, "provenance": field_provenance(obj)}
 
     def render_change_form(self, request, context, *args, **kwargs):

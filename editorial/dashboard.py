@@ -1,11 +1,13 @@
-"""What the desk needs to see first: counts per state, my queue, the oldest waiting, today's digest."""
+"""What the desk needs to see first: counts per state, my queue, the oldest waiting, today's digest,
+and published entries whose paper arXiv replaced with a changed English text."""
 from __future__ import annotations
 
 from django.db.models import Case, Count, When
 from django.utils import timezone
 
+from editorial.diffs import inline_diff
 from editorial.workflow import digest_blockers
-from papers.models import Digest, Status, Summary
+from papers.models import Digest, Paper, Status, Summary
 
 WAITING = [Status.IN_REVIEW, Status.CHANGES_REQUESTED, Status.APPROVED]
 
@@ -29,4 +31,17 @@ def dashboard(user) -> dict:
         "oldest": list(Summary.objects.filter(status__in=WAITING).select_related("paper").order_by("modified_at")[:5]),
         "digest": digest,
         "blockers": digest_blockers(digest)[:10] if digest else [],
+        "rereview": [
+            {"summary": s, "changes": source_diffs(s)}
+            for s in Summary.objects.needs_rereview().select_related("paper").order_by("modified_at")[:10]
+        ],
     }
+
+
+def source_diffs(summary: Summary) -> list[dict]:
+    """What arXiv changed in the English source since the entry was reviewed, field by field."""
+    change = summary.source_change or {}
+    return [
+        {"label": Paper._meta.get_field(name).verbose_name, "diff": inline_diff(*change[name], words=True)}
+        for name in ("title", "abstract") if name in change
+    ]

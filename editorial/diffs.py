@@ -6,6 +6,7 @@ to split words on.  Output is escaped text with <ins>/<del> only.
 from __future__ import annotations
 
 import difflib
+import re
 
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -18,17 +19,20 @@ def as_text(value) -> str:
     return value or ""
 
 
-def inline_diff(before, after) -> SafeString:
+def inline_diff(before, after, *, words: bool = False) -> SafeString:
+    """Character by character, or word by word (``words``: English, whose words a character diff shreds)."""
     before, after = as_text(before), as_text(after)
+    old = re.findall(r"\s+|\w+|[^\w\s]", before) if words else before
+    new = re.findall(r"\s+|\w+|[^\w\s]", after) if words else after
     parts = []
-    matcher = difflib.SequenceMatcher(None, before, after, autojunk=False)
+    matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
     for op, a1, a2, b1, b2 in matcher.get_opcodes():
         if op == "equal":
-            parts.append(escape(before[a1:a2]))
+            parts.append(escape("".join(old[a1:a2])))
         if op in ("delete", "replace"):
-            parts.append(f"<del>{escape(before[a1:a2])}</del>")
+            parts.append(f"<del>{escape(''.join(old[a1:a2]))}</del>")
         if op in ("insert", "replace"):
-            parts.append(f"<ins>{escape(after[b1:b2])}</ins>")
+            parts.append(f"<ins>{escape(''.join(new[b1:b2]))}</ins>")
     return mark_safe("".join(parts))  # every piece above is escaped
 
 

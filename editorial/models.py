@@ -7,7 +7,7 @@ from papers.models import Digest, Status, Summary
 
 # Every save of an entry is a revision (who, when, what) — django-simple-history
 # keeps them in editorial's own table, so papers stays unaware of the desk.
-register(Summary, app="editorial", excluded_fields=["key_points_html", "structured_html"])
+register(Summary, app="editorial", excluded_fields=["key_points_html", "structured_html", "source_change"])
 
 
 class AuditEntry(models.Model):

@@ -14,6 +14,7 @@ from django.db import models
 from django.db.backends.ddl_references import Statement
 from django.db.models import Count, F, OuterRef, Prefetch, Q, Subquery
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 from taggit.managers import TaggableManager
 
 from papers import summary_fields
@@ -169,7 +170,7 @@ CARD_UNUSED_FIELDS = (
     "search_vector", "comments", "journal_ref", "doi", "license", "figures", "updated", "created_at", "modified_at",
     *(f"summary__{name}" for name in (
         "background", "prior_work", "method", "results", "method_details", "conclusion", "affiliation", "keywords",
-        "key_points", "structured_html", "machine_note", "merge_conflicts", "created_at", "modified_at",
+        "key_points", "structured_html", "machine_note", "merge_conflicts", "source_change", "created_at", "modified_at",
     )),
 )
 
@@ -201,6 +202,9 @@ class Paper(models.Model):
     modified_at = models.DateTimeField(auto_now=True)
 
     objects = PaperQuerySet.as_manager()
+    # Earlier texts of the paper: each new arXiv version records the text before and after it
+    # (papers.services.versions); a save through the ORM (the admin) records itself.
+    history = HistoricalRecords(excluded_fields=["search_vector", "figures", "created_at", "modified_at"])
 
     class Meta:
         ordering = ["-published", "-arxiv_id"]
@@ -264,6 +268,10 @@ class SummaryQuerySet(models.QuerySet):
     def published(self):
         return self.filter(status=Status.PUBLISHED)
 
+    def needs_rereview(self):
+        """Entries whose paper's English source changed in a new arXiv version since they were published."""
+        return self.exclude(source_change={})
+
 
 class Summary(models.Model):
     """The bilingual, machine-first, human-corrected entry for one paper.
@@ -318,6 +326,10 @@ class Summary(models.Model):
     machine_note = models.TextField(blank=True, help_text="Why the machine text was flagged or failed.")
     # field → {"base", "ours", "theirs"}: new machine text that clashes with an editor's change.
     merge_conflicts = models.JSONField(default=dict, blank=True)
+    # Set when arXiv replaced the paper after this entry was published and its title or abstract changed:
+    # {"reviewed_version", "version", "title": [reviewed, new], "abstract": [reviewed, new]} (changed fields
+    # only). The entry needs re-review; readers keep the reviewed text. Emptied when it is re-reviewed.
+    source_change = models.JSONField(default=dict, blank=True, editable=False)
     # Bumped on every text save: a form that started from an older revision is stale.
     revision = models.PositiveIntegerField(default=0, editable=False)
     generation = models.ForeignKey(

@@ -6,7 +6,8 @@ action alike.  The rules it keeps:
 * Papers are keyed on the arXiv id: re-running an import changes nothing.
 * A newer arXiv version updates a paper; an older one never downgrades it; a
   record of the same (or no) version only fills what is still empty, so two
-  sources of the same paper never flip its fields back and forth.
+  sources of the same paper never flip its fields back and forth.  The text a
+  new version replaces is kept (``papers.services.versions``).
 * Text an editor changed is never overwritten: a Summary field whose value
   differs from its Generation's (machine or source) text is kept, and the new
   source text is recorded as a new Generation beside it.
@@ -16,6 +17,7 @@ action alike.  The rules it keeps:
 """
 from __future__ import annotations
 
+import copy
 import logging
 from dataclasses import dataclass, field
 from typing import Callable, Iterable
@@ -28,7 +30,7 @@ from papers import bulkgc, caching, importers, search
 from papers.importers import reader
 from papers.importers.records import DigestRef, FileNote, author_slug, ParseFailure, PaperRecord, TopicRecord
 from papers.importers.sources import InputError, InputFile, expand
-from papers.services import bulk, transitions
+from papers.services import bulk, transitions, versions
 from papers.services.summaries import machine_updates, merge_edited
 from papers.topics import classify_topic
 from papers.models import (
@@ -232,6 +234,7 @@ def _upsert(ctx: _Context, records: list[PaperRecord]) -> dict[str, str]:
     records = [r for r in records if r.arxiv_id not in outcome]
     new_rows: list[dict] = []
     changed_papers: dict[str, set[str]] = {}
+    before: dict[int, Paper] = {}  # papers as they were, for those a record moves to a newer version
     for record in records:
         if ctx.options.auto_topic and not record.topic:
             record.topic = classify_topic(record.title, record.abstract)
@@ -241,6 +244,8 @@ def _upsert(ctx: _Context, records: list[PaperRecord]) -> dict[str, str]:
             new_rows.append(_new_paper_row(record, topic))
             outcome[record.arxiv_id] = CREATED
             continue
+        if record.version is not None and (paper.version is None or record.version > paper.version):
+            before[paper.pk] = copy.copy(paper)  # a new arXiv version: its text before goes into the history
         changed = _merge_paper(paper, record)
         if topic and (paper.topic_id is None or ctx.options.topic) and paper.topic_id != topic.pk:
             paper.topic = topic
@@ -254,6 +259,7 @@ def _upsert(ctx: _Context, records: list[PaperRecord]) -> dict[str, str]:
     if changed_papers:
         fields = set().union(*changed_papers.values()) | {"modified_at"}
         Paper.objects.bulk_update([existing[i] for i in changed_papers], sorted(fields))
+        versions.paper_versions_record(before=before, after=[existing[i] for i in changed_papers])
 
     created = {i for i, o in outcome.items() if o == CREATED}
     fresh = created | {i for i, fields in changed_papers.items() if "version" in fields}

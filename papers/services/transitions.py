@@ -77,6 +77,8 @@ def state_change(*, objects: Iterable[Summary] | Iterable[Digest], action: str, 
     fields = {"status": target, "modified_at": now}
     if target == Status.PUBLISHED:
         fields.update(published_at=now, publish_at=None)
+        if model is Summary:
+            fields["source_change"] = {}  # published again: reviewed against the paper's current version
     with transaction.atomic():
         stored = _locked_states(model, objects)
         for obj in objects:
