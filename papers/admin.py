@@ -1,6 +1,7 @@
 """Admin for the paper domain.  Entries and digests are the desk's: see ``editorial.admin``."""
 from django.contrib import admin
 from django.utils.html import format_html
+from simple_history.admin import SimpleHistoryAdmin
 
 from papers.models import (
     Author, Generation, GlossaryTerm, ImportBatch, Paper, RecordError, Summary, Topic, TopicAlias,
@@ -39,7 +40,10 @@ class SummaryInline(admin.StackedInline):
 
 
 @admin.register(Paper)
-class PaperAdmin(admin.ModelAdmin):
+class PaperAdmin(SimpleHistoryAdmin):
+    """Papers; History shows the text each new arXiv version replaced."""
+
+    history_list_display = ("version", "title", "history_change_reason")
     list_display = ("arxiv_id", "version", "title", "topic", "published", "primary_category")
     list_filter = ("topic", "published")
     search_fields = ("=arxiv_id", "title")

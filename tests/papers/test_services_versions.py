@@ -111,3 +111,11 @@ def test_re_reviewed_or_published_again_clears_the_flag(published):
     transitions.state_change(objects=[archer], action="unpublish", target=Status.UNPUBLISHED)
     transitions.state_change(objects=[archer], action="publish", target=Status.PUBLISHED)
     assert not Summary.objects.needs_rereview().exists()
+
+
+def test_the_paper_admin_shows_its_history(admin_client, published):
+    reviewed_title = published.title
+    replace(ASMV2, 2, "The All-Seeing Project V2, Revised", "Version two.")
+    body = admin_client.get(reverse("admin:papers_paper_history", args=[published.pk])).content.decode()
+    assert "The All-Seeing Project V2, Revised" in body and reviewed_title in body
+    assert "the text before a new arXiv version" in body and "a new arXiv version" in body
