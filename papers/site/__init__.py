@@ -1,0 +1,1 @@
+"""The reading side: everything that serves the public site (views, URLs, feeds, search, page cache)."""
