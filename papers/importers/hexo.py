@@ -276,7 +276,9 @@ def _entry(lines: list[Line], source: str) -> PaperRecord | ParseFailure:
             if record.authors:
                 record.warnings.append(f"line {line.number}: a second Authors line; kept the first")
             else:
-                record.authors = [a.strip() for a in re.split(r",|，|;| and ", label_of(text)[1]) if a.strip()]
+                # Markup out before splitting: an entity's ";" is no separator.
+                names = markup.plain_text(label_of(text)[1])
+                record.authors = [a.strip() for a in re.split(r",|，|;| and ", names) if a.strip()]
             continue
         if PDF_LINE_RE.match(text):
             current = "after_pdf"

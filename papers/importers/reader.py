@@ -38,7 +38,7 @@ from types import ModuleType
 from papers.bulkgc import bulk_work
 
 from . import get
-from .records import Parsed, with_keys
+from .records import Parsed, prepared
 from .sources import InputError, InputFile, from_path
 
 # Starting an interpreter costs about a tenth of a second; below this size the
@@ -60,7 +60,7 @@ def parsed(module: ModuleType, file: InputFile) -> Iterator[Parsed]:
 
 
 def _in_this_process(module: ModuleType, file: InputFile) -> Iterator[Parsed]:
-    return map(with_keys, module.parse(file))
+    return map(prepared, module.parse(file))
 
 
 def _from_child(module: ModuleType, file: InputFile) -> Iterator[Parsed]:
@@ -146,7 +146,7 @@ def _parse_into(format: str, path: str, out) -> None:
     chunk = []
     try:
         for item in get(format).parse(from_path(Path(path))):
-            chunk.append(with_keys(item))
+            chunk.append(prepared(item))
             if len(chunk) >= CHUNK:
                 pickle.dump(("items", chunk), out, protocol=pickle.HIGHEST_PROTOCOL)
                 chunk = []

@@ -7,12 +7,14 @@ ones around it.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field, fields
 from functools import lru_cache
 from operator import attrgetter
 
 from django.utils.text import slugify
 
+from papers.markup import plain_text
 from papers.summary_fields import TEXT_FIELDS as SUMMARY_TEXT_FIELDS
 
 
@@ -174,6 +176,51 @@ class FirstOfEach:
 @lru_cache(maxsize=200_000)
 def author_slug(name: str) -> str:
     return slugify(name, allow_unicode=True)[:300] or "author"
+
+
+# The fields that are plain text wherever they are shown (a page escapes them, a feed reader may not):
+# markup in them is removed before anything is stored.  Key points are Markdown without HTML (rendered
+# and sanitized by papers.markup); the structured block is HTML, sanitized by its importer.
+PAPER_PLAIN_FIELDS = ("title", "abstract", "comments", "journal_ref", "doi", "license", "code_url", "topic")
+PAPER_PLAIN_LISTS = ("authors", "categories", "tags", "figures")
+SUMMARY_PLAIN_FIELDS = ("headline_zh", "title_zh", "abstract_zh", "tldr", "background", "prior_work", "method",
+                        "results", "method_details", "conclusion", "affiliation")
+SUMMARY_PLAIN_LISTS = ("key_points", "keywords")
+
+
+def plain(value: str) -> str:
+    """``value`` as plain text, without the double spaces a removed tag leaves behind."""
+    text = plain_text(value)
+    return re.sub(r"[ \t]{2,}", " ", text).strip() if text != value else text
+
+
+def _plain_fields(obj, names: tuple[str, ...], lists: tuple[str, ...] = ()) -> None:
+    for name in names:
+        value = getattr(obj, name)
+        if value:
+            setattr(obj, name, plain(value))
+    for name in lists:
+        values = getattr(obj, name)
+        if values:
+            setattr(obj, name, [text for value in values if (text := plain(value))])
+
+
+def with_plain_text(item: Parsed) -> Parsed:
+    """``item`` with markup removed from every plain-text field, whatever format it came from."""
+    if isinstance(item, PaperRecord):
+        _plain_fields(item, PAPER_PLAIN_FIELDS, PAPER_PLAIN_LISTS)
+        if item.summary is not None:
+            _plain_fields(item.summary, SUMMARY_PLAIN_FIELDS, SUMMARY_PLAIN_LISTS)
+        for ref in item.digests:
+            _plain_fields(ref, ("title", "description"))
+    elif isinstance(item, TopicRecord):
+        _plain_fields(item, ("name_zh", "name_en"))
+    return item
+
+
+def prepared(item: Parsed) -> Parsed:
+    """An item as the ingest takes it: plain-text fields without markup, and the keys derived from it."""
+    return with_keys(with_plain_text(item))
 
 
 def with_keys(item: Parsed) -> Parsed:

@@ -11,9 +11,10 @@ import json
 import re
 from functools import lru_cache
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from papers.importers.text import CJK_RE, collapse
+from papers.markup import plain_text
 
 CHINESE_FIELDS = ("headline_zh", "title_zh", "abstract_zh", "tldr")
 
@@ -32,6 +33,18 @@ class SummaryOutput(BaseModel):
     results: str = Field(max_length=2000)
     conclusion: str = Field(max_length=2000)
     keywords: list[str] = Field(max_length=12)
+
+    @field_validator("headline_zh", "title_zh", "abstract_zh", "tldr", "background", "prior_work", "method",
+                     "results", "conclusion")
+    @classmethod
+    def _plain(cls, value: str) -> str:
+        """These are plain text on every page and feed: markup a model wrote is removed, its words kept."""
+        return plain_text(value).strip()
+
+    @field_validator("key_points", "keywords")
+    @classmethod
+    def _plain_keywords(cls, values: list[str]) -> list[str]:
+        return [text for value in values if (text := plain_text(value).strip())]
 
 
 @lru_cache(maxsize=2)

@@ -13,7 +13,7 @@ import pytest
 
 from bench.import_snapshot import snapshot_records
 from papers.importers import arxiv_snapshot, digest_md, hexo, reader
-from papers.importers.records import PaperRecord, ParseFailure, author_slug, with_keys
+from papers.importers.records import PaperRecord, ParseFailure, author_slug, prepared
 from papers.importers.sources import InputError, from_bytes, from_path
 
 from .helpers import gzip_cut_short
@@ -66,7 +66,7 @@ def test_other_formats_go_through_the_child_too(seed_digest, seed_hexo, in_child
     for module, seed, papers in ((digest_md, seed_digest, 28), (hexo, seed_hexo, 14)):
         items = list(reader.parsed(module, from_path(seed)))
         assert sum(isinstance(item, PaperRecord) for item in items) == papers
-        assert items == [with_keys(item) for item in module.parse(from_path(seed))]
+        assert items == [prepared(item) for item in module.parse(from_path(seed))]
 
 
 def test_an_input_error_arrives_after_the_records_before_it(snapshot, tmp_path, in_child):
@@ -198,7 +198,7 @@ def test_without_a_working_child_the_file_is_parsed_in_process(snapshot, in_chil
     """An embedded interpreter's sys.executable cannot run the parser: parse here rather than fail the file."""
     import sys
 
-    expected = [with_keys(item) for item in arxiv_snapshot.parse(from_path(snapshot))]
+    expected = [prepared(item) for item in arxiv_snapshot.parse(from_path(snapshot))]
     monkeypatch.setattr(sys, "executable", executable)
     assert list(reader.parsed(arxiv_snapshot, from_path(snapshot))) == expected
     assert "in this one" in caplog.text

@@ -5,7 +5,7 @@ import threading
 
 import pytest
 
-from papers.markup import html_to_lines, key_points_html, markdown_to_html, sanitize_html
+from papers.markup import html_to_lines, inert_text, key_points_html, markdown_to_html, plain_text, sanitize_html
 
 REL = 'rel="noopener noreferrer nofollow"'
 
@@ -142,3 +142,27 @@ def test_html_to_lines_gives_one_line_per_block():
     ]
     assert html_to_lines("") == []
     assert html_to_lines("<p> </p><br>") == []
+
+
+@pytest.mark.parametrize("dirty, clean", [
+    ("<body onload=alert(1)>Title", "Title"),
+    ("<style>body{display:none}</style>Title", "Title"),
+    (r"\href{javascript:alert(1)}{Title}", "Title"),
+    ("&lt;script&gt;alert(1)&lt;/script&gt;Title", "Title"),
+    ("&amp;lt;img src=x onerror=alert(1)&amp;gt;Title", "Title"),
+    ("<![CDATA[<script>alert(1)</script>]]>Title", "Title"),
+    ("<svg/onload=alert(1)>Title", "Title"),
+    ("Title<!-- a comment -->", "Title"),
+    ("Title <img src=x onerror=alert(1)", "Title "),
+    ("R&amp;D for $k<n$, a < b and c > d", "R&D for $k<n$, a < b and c > d"),
+    (r"$\mathcal{O}(n)$ and $x<p \log n$, $y>0$", r"$\mathcal{O}(n)$ and $x<p \log n$, $y>0$"),
+    (r"\href{https://arxiv.org}{arXiv}", r"\href{https://arxiv.org}{arXiv}"),
+    ("H<sub>2</sub>O\x00\x0b", "H2O"),
+], ids=["body-onload", "style", "tex-href-javascript", "entity-tags", "double-entity-tags", "cdata", "svg-onload",
+        "comment", "unterminated-tag", "inequalities", "tex", "tex-href-https", "sub-and-control-characters"])
+def test_plain_text(dirty, clean):
+    assert plain_text(dirty) == clean
+
+
+def test_inert_text_leaves_no_tag_start():
+    assert inert_text("$k<n$ <b>x</b> a <ba") == "$k< n$ x a < ba"
