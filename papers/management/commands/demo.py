@@ -1,34 +1,29 @@
-"""``manage.py demo``: the seed digests imported and published, and an admin login."""
+"""``manage.py demo``: a published day for readers, a day of machine drafts for the desk, and three logins."""
 from __future__ import annotations
 
-import secrets
-
-from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
-from papers.services.ingest import IngestOptions, import_sources
-
-SEEDS = settings.BASE_DIR / "demo" / "seeds"
+from papers.services.demo import demo_setup
 
 
 class Command(BaseCommand):
-    help = "Import and publish the demo digests (idempotent) and (re)set the demo admin's password."
+    help = ("Set up the demo (idempotent): one seed day published, the other imported as machine drafts for "
+            "review, and logins for an admin, an editor and a reviewer (new passwords each run).")
 
     def add_arguments(self, parser):
-        parser.add_argument("--username", default="admin")
+        parser.add_argument("--username", default="admin", help="the admin's username")
 
     def handle(self, *args, **opts):
         call_command("migrate", interactive=False, verbosity=0)
-        batch = import_sources([str(SEEDS)], options=IngestOptions(publish=True), started_by="demo")
-        self.stdout.write(
-            f"demo content: {batch.created} created, {batch.updated} updated, "
-            f"{batch.unchanged} unchanged, {batch.failed} failed (import batch #{batch.pk})"
-        )
-        password = secrets.token_urlsafe(12)
-        user, _ = get_user_model().objects.get_or_create(username=opts["username"], defaults={"email": "admin@localhost"})
-        user.is_staff = user.is_superuser = True
-        user.set_password(password)
-        user.save()
-        self.stdout.write(self.style.SUCCESS(f"admin login: {user.username} / {password}"))
+        result = demo_setup(admin_username=opts["username"])
+        for label, batch in (("published day", result.published), ("draft day", result.drafts)):
+            self.stdout.write(
+                f"{label}: {batch.created} created, {batch.updated} updated, {batch.unchanged} unchanged, "
+                f"{batch.failed} failed (import batch #{batch.pk})"
+            )
+        for digest in result.draft_digests:
+            self.stdout.write(f"to review: the digest of {digest} ({digest.status}), {digest.entries.count()} entries; "
+                              f"{result.summarized} drafted by the offline summarizer this run")
+        for role, username, password in result.logins:
+            self.stdout.write(self.style.SUCCESS(f"{role} login: {username} / {password}"))
