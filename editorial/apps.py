@@ -9,6 +9,8 @@ class EditorialConfig(AppConfig):
 
     def ready(self):
         from editorial.audit import record_changes
+        from editorial.corrections import record_republished
         from papers.signals import state_written
 
         state_written.connect(record_changes, dispatch_uid="editorial.audit")
+        state_written.connect(record_republished, dispatch_uid="editorial.corrections")

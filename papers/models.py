@@ -98,6 +98,8 @@ class Author(models.Model):
 
     class Meta:
         ordering = ["name"]
+        # The author index lists authors by name, a page at a time.
+        indexes = [models.Index(fields=["name", "id"], name="papers_author_name")]
 
     def __str__(self):
         return self.name
@@ -540,3 +542,86 @@ class GlossaryTerm(models.Model):
     @property
     def accepted(self) -> list[str]:
         return [self.term_zh, *self.variants]
+
+
+class ErrorReport(models.Model):
+    """A reader's report that something on a published entry is wrong: a task for the desk.
+
+    Readers report without an account, so a report holds nothing about who
+    sent it (not even the address; the rate limit counts that in the cache).
+    The same complaint sent again — same entry, kind and comment once
+    normalized — is folded into the open report (``count``) instead of
+    queueing twice.  Assigning a report goes through
+    ``papers.services.transitions``, like every assignment; resolving it
+    records who fixed it, when, with a note and the entry's fields the fix
+    changed.
+    """
+
+    class Kind(models.TextChoices):
+        TRANSLATION = "translation", _("Translation")
+        SUMMARY = "summary", _("Summary")
+        METADATA = "metadata", _("Metadata (title, authors, links …)")
+        OTHER = "other", _("Other")
+
+    COMMENT_MAX = 1000  # characters; readers' comments are plain text and short
+
+    summary = models.ForeignKey(Summary, on_delete=models.CASCADE, related_name="error_reports",
+                                verbose_name=_("entry"))
+    kind = models.CharField(_("what is wrong"), max_length=20, choices=Kind.choices)
+    comment = models.TextField(_("comment"), max_length=COMMENT_MAX, blank=True)
+    # SHA-256 of the normalized comment: reports that say the same thing fold together.
+    fingerprint = models.CharField(max_length=64, editable=False)
+    count = models.PositiveIntegerField(_("times reported"), default=1)
+    first_reported_at = models.DateTimeField(_("first reported"), auto_now_add=True, db_index=True)
+    last_reported_at = models.DateTimeField(_("last reported"), auto_now_add=True)
+    assignee = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                 related_name="assigned_error_reports", verbose_name=_("assignee"),
+                                 help_text=_("Who on the desk looks into this report."))
+    resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True, db_index=True)
+    resolved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="resolved_error_reports", verbose_name=_("resolved by"))
+    resolution_note = models.TextField(_("resolution note"), blank=True)
+    fields_changed = models.JSONField(_("fields changed"), default=list, blank=True,
+                                      help_text=_("The entry's fields that changed between the report and its resolution."))
+
+    class Meta:
+        ordering = ["resolved_at", "-last_reported_at", "-id"]
+        verbose_name = _("error report")
+        verbose_name_plural = _("error reports")
+        constraints = [
+            # One open report per complaint: a repeat folds into it (and the rule holds under concurrent posts).
+            models.UniqueConstraint(fields=["summary", "kind", "fingerprint"], condition=Q(resolved_at__isnull=True),
+                                    name="error_report_one_open_per_complaint"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()}: {self.summary.paper.arxiv_id}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.resolved_at is None
+
+
+class Correction(models.Model):
+    """Text of a published entry that changed after readers had seen it: shown as "corrected on" on its page.
+
+    Recorded by the desk, which keeps the entry's history, when an entry is
+    published again with text that differs from what was published before.
+    """
+
+    summary = models.ForeignKey(Summary, on_delete=models.CASCADE, related_name="corrections",
+                                verbose_name=_("entry"))
+    corrected_at = models.DateTimeField(_("corrected on"))
+    fields = models.JSONField(_("fields changed"), default=list)
+
+    class Meta:
+        ordering = ["-corrected_at", "-id"]
+        verbose_name = _("correction")
+        verbose_name_plural = _("corrections")
+
+    def __str__(self):
+        return f"{self.summary_id} {self.corrected_at:%Y-%m-%d}: {', '.join(self.fields)}"
+
+    def field_labels(self) -> list[str]:
+        return [str(Summary._meta.get_field(name).verbose_name) for name in self.fields
+                if name in Summary.TEXT_FIELDS]

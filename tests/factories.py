@@ -27,6 +27,7 @@ from papers.models import (
     Authorship,
     Digest,
     DigestEntry,
+    ErrorReport,
     Generation,
     GlossaryTerm,
     ImportBatch,
@@ -335,6 +336,24 @@ class GlossaryTermFactory(DjangoModelFactory):
     term_en = "hallucination"
     term_zh = "幻觉"
     variants = factory.LazyFunction(list)
+
+
+class ErrorReportFactory(DjangoModelFactory):
+    """A reader's open report on a published entry, filed as the public form files it (folded if a repeat)."""
+
+    class Meta:
+        model = ErrorReport
+
+    summary = factory.SubFactory(SummaryFactory, published=True)
+    kind = ErrorReport.Kind.TRANSLATION
+    comment = "摘要里把 MLLMs 写成了 MMLMs。"
+
+    @classmethod
+    def _create(cls, model_class, summary, kind, comment, **kwargs):
+        from papers.services.error_reports import report_submit
+
+        report, _ = report_submit(summary=summary, kind=kind, comment=comment)
+        return report
 
 
 def roles(*default: str):

@@ -25,11 +25,12 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from papers.models import Digest, Status, Summary
+from papers.models import Digest, ErrorReport, Status, Summary
 from papers.services.bulk import one_of
 from papers.signals import PUBLIC_STATES, digests_changed, papers_changed, state_changed, state_written
 
 ASSIGN = "assign"  # the action recorded for a change of assignee (the state stays)
+ASSIGN_REPORT = "assign_report"  # the action recorded, on its entry, for a change of a reader's report's assignee
 STATE_FIELDS = ("status", "published_at", "publish_at", "modified_at")  # what a state change writes
 
 
@@ -115,6 +116,29 @@ def summary_assign(*, summaries: Iterable[Summary], assignee, user=None, comment
                 raise StateError(summary, None)
             summary.assignee, summary.modified_at = assignee, now
             changes.append(Change(summary, ASSIGN, stored[summary.pk], stored[summary.pk], user, comment))
+        _written(Summary, changes)
+    return changes
+
+
+def report_assign(*, reports: Iterable[ErrorReport], assignee, user=None) -> list[Change]:
+    """Make ``assignee`` (a user, or None) the one who looks into these readers' reports.
+
+    Logged on each report's entry like an entry's assignment (its audit log and
+    history say who gave which report to whom); the entry's state stays.
+    """
+    reports = list(reports)
+    if not reports:
+        return []
+    with transaction.atomic():
+        ErrorReport.objects.filter(pk__in=[r.pk for r in reports]).update(assignee=assignee)
+        entries = {s.pk: s for s in Summary.objects.filter(pk__in={r.summary_id for r in reports})}
+        stored = _locked_states(Summary, list(entries.values()))
+        changes = []
+        for report in reports:
+            report.assignee = assignee
+            entry = entries[report.summary_id]
+            note = f"error report #{report.pk} " + (f"assigned to {assignee}" if assignee is not None else "unassigned")
+            changes.append(Change(entry, ASSIGN_REPORT, stored[entry.pk], stored[entry.pk], user, note))
         _written(Summary, changes)
     return changes
 
