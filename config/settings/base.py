@@ -75,6 +75,16 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env.boo
     # persistent connections (CONN_MAX_AGE) to pay off; off for poolers that cannot keep them
     # (PgBouncer in transaction mode before 1.21).
     DATABASES["default"].setdefault("OPTIONS", {}).update(server_side_binding=True, prepare_threshold=3)
+SQLITE_OPTIONS = {
+    # SQLite has one writer at a time.  A transaction that reads, then writes, is refused at once
+    # ("database is locked") when another writer got in between, whatever the timeout; taking the
+    # write lock when the transaction begins makes it wait its turn instead, up to the timeout
+    # (seconds), so two imports at once (a worker's and a command's) both finish.
+    "transaction_mode": "IMMEDIATE",
+    "timeout": env.int("SQLITE_TIMEOUT", default=60),
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"].setdefault("OPTIONS", {}).update(SQLITE_OPTIONS)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -16,6 +16,7 @@ DATABASES = {
     "default": {
         "ENGINE": "django.db.backends.sqlite3",
         "NAME": str(Path(tempfile.gettempdir()) / "paperdesk-sqlite-job.sqlite3"),
+        "OPTIONS": SQLITE_OPTIONS,  # noqa: F405 - the demo's: concurrent writers wait for the lock
     },
 }
 REDIS_URL = ""

@@ -22,16 +22,27 @@ class Run:
     err: str
 
 
-def manage(*args: str, database: Path) -> Run:
-    """``manage.py ARGS`` in a subprocess with the demo's settings, on the SQLite file ``database``.
+def demo_env(database: Path) -> dict[str, str]:
+    """The environment of ``manage.py`` as the demo runs it, on the SQLite file ``database``.
 
     REDIS_URL is set, and empty, so that a ``.env`` file cannot turn Redis on.
     """
     env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
     env.update(DJANGO_SETTINGS_MODULE="config.settings.base", DATABASE_URL=f"sqlite:///{database}", REDIS_URL="")
-    proc = subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True,
-                          timeout=120)
+    return env
+
+
+def manage(*args: str, database: Path) -> Run:
+    """``manage.py ARGS`` in a subprocess with the demo's settings, on the SQLite file ``database``."""
+    proc = subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=demo_env(database), capture_output=True,
+                          text=True, timeout=120)
     return Run(proc.returncode, proc.stdout, proc.stderr)
+
+
+def start(*args: str, database: Path) -> subprocess.Popen:
+    """``manage.py ARGS`` started in the background, like :func:`manage`; ``communicate()`` to wait for it."""
+    return subprocess.Popen([sys.executable, "manage.py", *args], cwd=ROOT, env=demo_env(database),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
 def query(database: Path, sql: str) -> list[tuple]:
