@@ -1,11 +1,12 @@
 """What the desk needs to see first: counts per state, my queue, the oldest waiting, today's digest,
-and published entries whose paper arXiv replaced with a changed English text."""
+published entries whose paper arXiv replaced with a changed English text, and the announcement ledger."""
 from __future__ import annotations
 
 from django.db.models import Case, Count, When
 from django.utils import timezone
 
 from editorial.diffs import inline_diff
+from editorial.ledger import desk_ledger
 from editorial.workflow import digest_blockers
 from papers.models import Digest, Paper, Status, Summary
 
@@ -31,6 +32,7 @@ def dashboard(user) -> dict:
         "oldest": list(Summary.objects.filter(status__in=WAITING).select_related("paper").order_by("modified_at")[:5]),
         "digest": digest,
         "blockers": digest_blockers(digest)[:10] if digest else [],
+        **desk_ledger(),
         "rereview": [
             {"summary": s, "changes": source_diffs(s)}
             for s in Summary.objects.needs_rereview().select_related("paper").order_by("modified_at")[:10]

@@ -4,7 +4,7 @@ from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
 from papers.models import (
-    Author, Generation, GlossaryTerm, ImportBatch, Paper, RecordError, Summary, Topic, TopicAlias,
+    Author, FetchDay, FetchDayItem, Generation, GlossaryTerm, ImportBatch, Paper, RecordError, Summary, Topic, TopicAlias,
 )
 
 
@@ -85,6 +85,38 @@ class ImportBatchAdmin(admin.ModelAdmin):
     inlines = [RecordErrorInline]
 
     def has_add_permission(self, request):
+        return False
+
+
+class FetchDayItemInline(admin.TabularInline):
+    model = FetchDayItem
+    extra = 0
+    can_delete = False
+    fields = ("arxiv_id", "announce_type", "outcome", "reason", "paper")
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_view_permission(self, request, obj=None):
+        """Whoever may read a day's ledger reads its papers."""
+        return request.user.has_perm("papers.view_fetchday")
+
+
+@admin.register(FetchDay)
+class FetchDayAdmin(admin.ModelAdmin):
+    """The announcement ledger, a day and category per row; the dashboard shows the recent days counted."""
+
+    list_display = ("day", "category", "state", "announced", "attempts", "last_attempt_at", "error")
+    list_filter = ("state", "category")
+    date_hierarchy = "day"
+    readonly_fields = [f.name for f in FetchDay._meta.fields]
+    inlines = [FetchDayItemInline]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False
 
 

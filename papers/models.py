@@ -625,3 +625,98 @@ class Correction(models.Model):
     def field_labels(self) -> list[str]:
         return [str(Summary._meta.get_field(name).verbose_name) for name in self.fields
                 if name in Summary.TEXT_FIELDS]
+
+
+class FetchDayQuerySet(models.QuerySet):
+    def with_counts(self):
+        """Each day's ledger in numbers, in one aggregate query over its items and their entries.
+
+        ``imported`` the announced papers that landed; of the day's selected
+        papers, ``summarized`` (a machine summary that did not fail),
+        ``waiting`` (summarized, not yet published), ``published`` and
+        ``summary_failed``; and the papers excluded, by reason.
+        """
+        outcome = FetchDayItem.Outcome
+        selected = Q(items__outcome=outcome.SELECTED)
+        summarized = Q(items__paper__summary__isnull=False) & ~Q(
+            items__paper__summary__machine_state=Summary.MachineState.FAILED)
+        published = Q(items__paper__summary__status=Status.PUBLISHED)
+        return self.annotate(
+            imported=Count("items", filter=Q(items__paper__isnull=False)),
+            selected=Count("items", filter=selected),
+            summarized=Count("items", filter=selected & summarized),
+            waiting=Count("items", filter=selected & summarized & ~published),
+            published=Count("items", filter=selected & published),
+            summary_failed=Count("items", filter=selected & Q(
+                items__paper__summary__machine_state=Summary.MachineState.FAILED)),
+            not_selected=Count("items", filter=Q(items__outcome=outcome.NOT_SELECTED)),
+            duplicates=Count("items", filter=Q(items__outcome=outcome.DUPLICATE)),
+            import_failed=Count("items", filter=Q(items__outcome=outcome.FAILED)),
+        )
+
+
+class FetchDay(models.Model):
+    """The ledger of one announcement day in one arXiv category: what arXiv announced and what became of it.
+
+    Written by the announcement fetch (``papers.services.ledger``), one row per
+    day and category, tried again until it succeeds: a failed day stays
+    failed, loudly, and is never taken for a quiet one (a weekend or a holiday
+    in the feed's ``skipDays``).
+    """
+
+    class State(models.TextChoices):
+        FETCHED = "fetched", _("Fetched")
+        QUIET = "quiet", _("Quiet: arXiv announces nothing on this day")
+        FAILED = "failed", _("Failed: the day's announcements were not read")
+
+    day = models.DateField()
+    category = models.CharField(max_length=40)
+    state = models.CharField(max_length=10, choices=State.choices)
+    announced = models.JSONField(default=dict, blank=True, help_text="Items by announce type: new, cross, replace, replace-cross.")
+    selection = models.TextField(blank=True, help_text="The rule that chose the day's papers (ARXIV_SELECT) when fetched.")
+    error = models.TextField(blank=True, help_text="Why the last attempt failed.")
+    attempts = models.PositiveIntegerField(default=0)
+    batch = models.ForeignKey(ImportBatch, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+                              help_text="The last attempt's import batch.")
+    first_attempt_at = models.DateTimeField(auto_now_add=True)
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
+    fetched_at = models.DateTimeField(null=True, blank=True, help_text="When an attempt last succeeded.")
+
+    objects = FetchDayQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-day", "category"]
+        verbose_name = "fetch day"
+        constraints = [models.UniqueConstraint(fields=["day", "category"], name="fetch_day_unique_day_category")]
+
+    def __str__(self):
+        return f"{self.day:%Y-%m-%d} {self.category}"
+
+    @property
+    def day_papers_announced(self) -> int:
+        """New and cross-listed papers: the ones that could be the day's."""
+        return sum(self.announced.get(kind, 0) for kind in ("new", "cross"))
+
+
+class FetchDayItem(models.Model):
+    """One new or cross-listed paper of a fetch day, and whether it became one of the day's."""
+
+    class Outcome(models.TextChoices):
+        SELECTED = "selected", _("In the day's digest")
+        NOT_SELECTED = "not_selected", _("Excluded: not in the site's topics")
+        DUPLICATE = "duplicate", _("Excluded: duplicate")
+        FAILED = "failed", _("Excluded: the import failed")
+
+    fetch_day = models.ForeignKey(FetchDay, on_delete=models.CASCADE, related_name="items")
+    arxiv_id = models.CharField(max_length=40)
+    announce_type = models.CharField(max_length=20)
+    paper = models.ForeignKey(Paper, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    outcome = models.CharField(max_length=20, choices=Outcome.choices)
+    reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["fetch_day", "id"]
+        constraints = [models.UniqueConstraint(fields=["fetch_day", "arxiv_id"], name="fetch_day_item_unique_paper")]
+
+    def __str__(self):
+        return f"{self.arxiv_id} ({self.announce_type}): {self.get_outcome_display()}"

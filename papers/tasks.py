@@ -10,6 +10,7 @@ from papers.models import ImportBatch, Paper
 from papers.services.fetching import arxiv_announcements_fetch, arxiv_fetch
 from papers.services.generation import summary_generate, summary_mark_failed
 from papers.services.ingest import IngestOptions, import_sources
+from papers.services.ledger import arxiv_today, fetch_retry_due
 from papers.summarizers import get_backend
 from papers.summarizers.errors import TransientError
 
@@ -47,20 +48,26 @@ def fetch_arxiv(query_name: str = "default") -> int:
     return fetched.batch.pk
 
 
-@shared_task(bind=True, name="papers.fetch_announcements", acks_late=True, reject_on_worker_lost=True,
-             max_retries=settings.ARXIV_FETCH_RETRIES)
-def fetch_announcements(self, categories: list[str] | None = None) -> int:
+@shared_task(name="papers.fetch_announcements", acks_late=True, reject_on_worker_lost=True)
+def fetch_announcements(categories: list[str] | None = None) -> int:
     """The scheduled fetch: today's announcements of the configured categories, summaries queued for the day's papers.
 
     A fetch that failed (arXiv unreachable, an error feed, a weekday without
-    items) is tried again later, a few times; each try is an import batch.
+    items) leaves the day failed in the ledger; ``retry_announcements`` runs it
+    again on its schedule until it succeeds.
     """
-    fetched = arxiv_announcements_fetch(categories=categories)
+    fetched = arxiv_announcements_fetch(categories=categories, expected=arxiv_today())
     for paper in fetched.new_papers:
         summarize_paper.delay_on_commit(paper.pk)
-    if fetched.batch.state == ImportBatch.State.FAILED and self.request.retries < self.max_retries:
-        raise self.retry(countdown=settings.ARXIV_FETCH_RETRY_SECONDS)
     return fetched.batch.pk
+
+
+@shared_task(name="papers.retry_announcements", acks_late=True, reject_on_worker_lost=True)
+def retry_announcements(categories: list[str] | None = None) -> int | None:
+    """Scheduled every half hour: the announcement fetch again while the newest day in the ledger is failed."""
+    if not fetch_retry_due(categories=categories or settings.ARXIV_CATEGORIES):
+        return None
+    return fetch_announcements(categories)
 
 
 @shared_task(name="papers.import_sources", acks_late=True, reject_on_worker_lost=True)

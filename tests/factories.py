@@ -28,6 +28,8 @@ from papers.models import (
     Digest,
     DigestEntry,
     ErrorReport,
+    FetchDay,
+    FetchDayItem,
     Generation,
     GlossaryTerm,
     ImportBatch,
@@ -326,6 +328,39 @@ class RecordErrorFactory(DjangoModelFactory):
     line = 7
     arxiv_id = ""
     reason = "no arXiv link in the headline"
+
+
+class FetchDayFactory(DjangoModelFactory):
+    """A day of cs.CL in the announcement ledger, read (``failed=True``: arXiv could not be reached)."""
+
+    class Meta:
+        model = FetchDay
+
+    class Params:
+        failed = factory.Trait(state=FetchDay.State.FAILED, announced=factory.LazyFunction(dict),
+                               error="cannot fetch: timed out", fetched_at=None)
+
+    day = factory.Sequence(lambda n: dt.date(2024, 3, 4) + dt.timedelta(days=n))
+    category = "cs.CL"
+    state = FetchDay.State.FETCHED
+    announced = factory.LazyFunction(lambda: {"new": 3, "cross": 1, "replace": 2})
+    attempts = 1
+    last_attempt_at = factory.LazyFunction(timezone.now)
+    fetched_at = factory.LazyFunction(timezone.now)
+
+
+class FetchDayItemFactory(DjangoModelFactory):
+    """A new paper of a fetch day, in the day's digest."""
+
+    class Meta:
+        model = FetchDayItem
+
+    fetch_day = factory.SubFactory(FetchDayFactory)
+    paper = factory.SubFactory(PaperFactory)
+    arxiv_id = factory.LazyAttribute(lambda o: o.paper.arxiv_id if o.paper else "2403.99999")
+    announce_type = "new"
+    outcome = FetchDayItem.Outcome.SELECTED
+    reason = ""
 
 
 class GlossaryTermFactory(DjangoModelFactory):

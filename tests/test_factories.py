@@ -17,6 +17,7 @@ from .factories import (
     AuthorshipFactory,
     DigestFactory,
     EditorFactory,
+    FetchDayItemFactory,
     GenerationFactory,
     ImportBatchFactory,
     PaperFactory,
@@ -110,3 +111,9 @@ def test_a_snapshot_item_imports_as_a_paper(tmp_path):
 
 def test_topics_are_the_seeded_rows():
     assert TopicFactory(slug="rag") == Topic.objects.get(slug="rag")
+
+
+def test_a_fetch_day_item_is_a_selected_paper_of_a_day_that_was_read():
+    item = FetchDayItemFactory()
+    assert (item.fetch_day.state, item.outcome, item.arxiv_id) == ("fetched", "selected", item.paper.arxiv_id)
+    assert item.fetch_day.announced == {"new": 3, "cross": 1, "replace": 2}

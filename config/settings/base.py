@@ -198,8 +198,8 @@ ARXIV_SELECT = env(
     "ARXIV_SELECT",
     default=r"\bLLMs?\b|large language model|language agent|\bagents?\b|agentic|retrieval[- ]augment|\bRAG\b",
 )
-ARXIV_FETCH_RETRIES = env.int("ARXIV_FETCH_RETRIES", default=6)  # a failed or empty weekday fetch, tried again …
-ARXIV_FETCH_RETRY_SECONDS = env.int("ARXIV_FETCH_RETRY_SECONDS", default=30 * 60)  # … this long after
+# How the day's page names that rule to readers (plain text); empty: a description of the default rule.
+ARXIV_SELECT_LABEL = env("ARXIV_SELECT_LABEL", default="")
 ARXIV_BACKFILL_MAX_RESULTS = env.int("ARXIV_BACKFILL_MAX_RESULTS", default=10000)  # per back-filled range
 
 # --- Import -----------------------------------------------------------------

@@ -219,15 +219,31 @@ def announcements(body: bytes) -> Feed | None:
         return None
 
 
-def announced(feed: Feed) -> dict[str, str]:
-    """arXiv id → announce type, for every readable item of ``feed``."""
-    types: dict[str, str] = {}
+@dataclass
+class Listing:
+    """One announced paper as the feed lists it: its id, announce type and categories (the primary first)."""
+
+    arxiv_id: str
+    announce_type: str
+    categories: list[str]
+
+
+def listed(feed: Feed) -> list[Listing]:
+    """Every readable item of ``feed``, the first of each arXiv id, in the feed's order."""
+    listings: dict[str, Listing] = {}
+    atom = feed.kind == "atom"
     for item in feed.items:
-        atom = feed.kind == "atom"
         described = DESCRIPTION_RE.match(_text(item, f"{ATOM}summary" if atom else "description"))
         oai = OAI_RE.match(_text(item, f"{ATOM}id" if atom else "guid"))
         found = tx.split_arxiv_id(described["ref"] if described else (oai["ref"] if oai else ""))
         kind = (_text(item, f"{ARXIV}announce_type") or (described["type"] if described else "")).lower()
-        if found and kind:
-            types.setdefault(found[0], kind)
-    return types
+        if found and kind and found[0] not in listings:
+            categories = ([c.get("term", "").strip() for c in item.findall(f"{ATOM}category")] if atom
+                          else [tx.collapse(c.text or "") for c in item.findall("category")])
+            listings[found[0]] = Listing(found[0], kind, [c for c in categories if c])
+    return list(listings.values())
+
+
+def announced(feed: Feed) -> dict[str, str]:
+    """arXiv id → announce type, for every readable item of ``feed``."""
+    return {listing.arxiv_id: listing.announce_type for listing in listed(feed)}

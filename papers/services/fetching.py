@@ -7,9 +7,10 @@
   imported before.  The new and cross-listed papers that match
   ``ARXIV_SELECT`` are the day's papers: they get a place in that
   announcement day's draft digest and are returned so the caller can queue
-  their summaries (the ``papers.fetch_announcements`` task does).  A fetch
+  their summaries (the ``papers.fetch_announcements`` task does).  Each
+  attempt goes into the day's ledger (``papers.services.ledger``); a fetch
   that fails (arXiv unreachable, an error feed, no items on a weekday) is a
-  failed import batch, for the desk to see.
+  failed import batch and a failed day, for the desk to see.
 * **The search API** (back-fill of a date range, and named queries): one
   request every ``ARXIV_DELAY_SECONDS`` (3 s by arXiv's terms), results paged
   newest first, a query's run stopped at its last successful run.
@@ -20,7 +21,6 @@ per run), with a descriptive User-Agent.
 from __future__ import annotations
 
 import datetime as dt
-import re
 import time
 import urllib.parse
 import urllib.request
@@ -34,7 +34,9 @@ from django.utils import timezone
 from papers.importers import arxiv_announce
 from papers.importers.arxiv_atom import published_times
 from papers.importers.sources import InputError, InputFile, from_bytes
-from papers.models import Digest, DigestEntry, ImportBatch, Paper, RecordError
+from papers.importers.arxiv_announce import WEEKDAYS
+from papers.models import Digest, DigestEntry, FetchDayItem, ImportBatch, Paper, RecordError, Summary
+from papers.services import ledger
 from papers.services.ingest import IngestOptions, import_sources
 
 
@@ -125,37 +127,51 @@ def announcements_url(categories: list[str]) -> str:
     return f"{settings.ARXIV_RSS_URL.rstrip('/')}/{'+'.join(categories)}"
 
 
-def selected(paper: Paper) -> bool:
-    """Whether a paper announced today belongs on this site (``ARXIV_SELECT``, on its title and abstract)."""
-    pattern = settings.ARXIV_SELECT
-    return not pattern or bool(re.search(pattern, f"{paper.title}\n{paper.abstract}", re.I))
-
-
 def arxiv_announcements_fetch(*, categories: list[str] | None = None, get=http_get,
-                              today: dt.date | None = None) -> Fetched:
-    """Import the announcement feed of ``categories``; the selected new and cross-listed papers are the day's."""
+                              today: dt.date | None = None, expected: dt.date | None = None) -> Fetched:
+    """Import the announcement feed of ``categories``; the selected new and cross-listed papers are the day's.
+
+    Every attempt is written to the day's ledger (``papers.services.ledger``).
+    ``expected`` is the day the caller expects announced (the scheduled fetch:
+    arXiv's today): a feed still showing an earlier day leaves that day failed.
+    """
     categories = categories or settings.ARXIV_CATEGORIES
     url = announcements_url(categories)
     started_by = f"announce:{'+'.join(categories)}"
     try:
         body = get(url)
     except InputError as exc:
-        return Fetched(batch=_failed_batch(url, started_by, exc), new_papers=[])
+        batch = _failed_batch(url, started_by, exc)
+        ledger.fetch_day_failed(day=expected or today or ledger.arxiv_today(), categories=categories, batch=batch,
+                                reason=exc.reason)
+        return Fetched(batch=batch, new_papers=[])
     batch = import_sources([from_bytes(url, body)], format=arxiv_announce.FORMAT,
                            options=IngestOptions(auto_topic=True), started_by=started_by)
     feed = arxiv_announce.announcements(body)
-    types = arxiv_announce.announced(feed) if feed else {}
-    day = (feed.day if feed else None) or today or timezone.localdate()
-    ids = [arxiv_id for arxiv_id, kind in types.items() if kind in arxiv_announce.DAY_TYPES]
-    papers = Paper.objects.filter(arxiv_id__in=ids).select_related("summary").defer("search_vector")
-    order = {arxiv_id: position for position, arxiv_id in enumerate(ids)}
-    day_papers = sorted((p for p in papers if selected(p)), key=lambda p: order[p.arxiv_id])
+    listings = arxiv_announce.listed(feed) if feed else []
+    day = (feed.day if feed else None) or expected or today or timezone.localdate()
+    if batch.state == ImportBatch.State.FAILED:  # nothing landed: unreadable, an error feed, a weekday without items
+        error = batch.errors.filter(level=RecordError.Level.ERROR).values_list("reason", flat=True).first()
+        ledger.fetch_day_failed(day=day, categories=categories, batch=batch, reason=error or "nothing imported")
+        return Fetched(batch=batch, new_papers=[], day=day, announced=_by_type(listings))
+    outcomes = ledger.day_outcomes(day=day, listings=listings, batch=batch)
+    ledger.fetch_day_record(day=day, categories=categories, batch=batch, listings=listings, outcomes=outcomes,
+                            quiet=not listings)
+    if expected and day < expected and feed and WEEKDAYS[expected.weekday()] not in feed.skip_days:
+        ledger.fetch_day_failed(day=expected, categories=categories, batch=batch,
+                                reason=f"arXiv's feed still shows the announcements of {day:%Y-%m-%d}")
+    day_papers = [paper for outcome, _, paper in outcomes.values() if outcome == FetchDayItem.Outcome.SELECTED]
     _add_to_draft_digest(day_papers, day)
-    new_papers = [p for p in day_papers if not hasattr(p, "summary")]  # summarizing is idempotent: a re-run queues none twice
+    summarized = set(Summary.objects.filter(paper__in=day_papers).values_list("paper_id", flat=True))
+    new_papers = [p for p in day_papers if p.pk not in summarized]  # summarizing is idempotent: a re-run queues none twice
+    return Fetched(batch=batch, new_papers=new_papers, day=day, announced=_by_type(listings))
+
+
+def _by_type(listings: list[arxiv_announce.Listing]) -> dict[str, int]:
     counts: dict[str, int] = {}
-    for kind in types.values():
-        counts[kind] = counts.get(kind, 0) + 1
-    return Fetched(batch=batch, new_papers=new_papers, day=day, announced=counts)
+    for listing in listings:
+        counts[listing.announce_type] = counts.get(listing.announce_type, 0) + 1
+    return counts
 
 
 def _failed_batch(url: str, started_by: str, exc: InputError) -> ImportBatch:

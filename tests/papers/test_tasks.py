@@ -4,10 +4,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from celery.exceptions import Retry
 
-from papers.models import Generation, ImportBatch, Summary
-from papers.tasks import fetch_announcements, fetch_arxiv
+from papers.models import FetchDay, Generation, ImportBatch, Summary
+from papers.services.ledger import arxiv_today
+from papers.tasks import fetch_announcements, fetch_arxiv, retry_announcements
 from tests.pipeline.conftest import arxiv_api  # noqa: F401 - the recorded arXiv API, served locally
 
 pytestmark = pytest.mark.django_db
@@ -38,12 +38,23 @@ def test_the_scheduled_fetch_reads_the_announcements_and_queues_the_days_summari
     assert sorted(summarized) == ["2403.00101", "2403.00150"]  # the day's selected papers, not the others
 
 
-def test_a_failed_fetch_is_tried_again_later(arxiv_api, settings):
-    arxiv_api["body"] = b"<html>503 Service Unavailable</html>"
+def test_a_failed_fetch_is_tried_again_on_the_schedule_until_it_succeeds(arxiv_api, settings):
     settings.ARXIV_RSS_URL = arxiv_api["url"].replace("/api/query", "/rss")
-    settings.ARXIV_FETCH_RETRIES = 2
-    with pytest.raises(Retry, match="Retry in 1800s"):  # eager: the retry is raised where a worker would schedule it
-        fetch_announcements.apply()
-    batch = ImportBatch.objects.get()
-    assert (batch.state, batch.errors.get().reason) == (
-        ImportBatch.State.FAILED, "not an RSS or Atom announcement feed (its root is <html>)")
+    assert retry_announcements() is None and arxiv_api["requests"] == []  # nothing failed: no request at all
+    today = arxiv_today()
+    arxiv_api["body"] = b"<html>503 Service Unavailable</html>"
+    fetch_announcements()
+    failed = FetchDay.objects.get(day=today, category="cs.CL")
+    assert (failed.state, failed.attempts, failed.error) == (
+        "failed", 1, "not an RSS or Atom announcement feed (its root is <html>)")
+    assert failed.batch.state == ImportBatch.State.FAILED
+
+    retry_announcements()  # the scheduled retry: arXiv still answers with an error page
+    assert FetchDay.objects.get(day=today, category="cs.CL").attempts == 2 and len(arxiv_api["requests"]) == 2
+
+    arxiv_api["body"] = ANNOUNCEMENTS.read_bytes().replace(b"Mon, 04 Mar 2024", today.strftime("%a, %d %b %Y").encode())
+    batch_id = retry_announcements()
+    assert ImportBatch.objects.get(pk=batch_id).created == 3
+    fetched = FetchDay.objects.get(day=today, category="cs.CL")
+    assert (fetched.state, fetched.attempts, fetched.error, fetched.announced["new"]) == ("fetched", 3, "", 2)
+    assert retry_announcements() is None and len(arxiv_api["requests"]) == 3  # read: no more tries
