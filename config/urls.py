@@ -8,5 +8,6 @@ urlpatterns = [
     # The language switch sits on cached public pages, which must not carry a per-visitor CSRF
     # token; the worst a forged switch can do is change someone's interface language.
     path("i18n/setlang/", csrf_exempt(set_language), name="set_language"),
+    path("subscribe/", include("subscriptions.urls")),
     path("", include("papers.urls")),
 ]

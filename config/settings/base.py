@@ -28,6 +28,7 @@ INSTALLED_APPS = [
     "simple_history",
     "django_celery_beat",
     "editorial",
+    "subscriptions",
 ]
 
 MIDDLEWARE = [
@@ -145,6 +146,8 @@ CELERY_TASK_ROUTES = {
     "papers.fetch_announcements": {"queue": "fetch"},
     "papers.import_sources": {"queue": "fetch"},
     "papers.summarize_paper": {"queue": "llm"},
+    # Mail waits on an SMTP server, not on arXiv or a model: its own queue, so neither holds up the other.
+    "subscriptions.*": {"queue": "mail"},
 }
 # Schedules live in the database, editable in the admin (Periodic tasks).
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
@@ -158,6 +161,36 @@ else:
 
 # Rendered public pages are cached (in Redis when REDIS_URL is set) unless this is off.
 PAGE_CACHE = env.bool("PAGE_CACHE", default=True)
+
+# --- E-mail -------------------------------------------------------------------
+# EMAIL_URL (django-environ: smtp://user:password@host:587, smtp+tls://…, smtp+ssl://…, consolemail://)
+# sets the backend and the server at once; without it the usual EMAIL_* variables do, and without
+# those mail is printed on the console (the demo).
+if env("EMAIL_URL", default=""):
+    vars().update(env.email_url("EMAIL_URL"))
+else:
+    EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+    EMAIL_HOST = env("EMAIL_HOST", default="localhost")
+    EMAIL_PORT = env.int("EMAIL_PORT", default=25)
+    EMAIL_HOST_USER = env("EMAIL_HOST_USER", default="")
+    EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", default="")
+    EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
+    EMAIL_USE_SSL = env.bool("EMAIL_USE_SSL", default=False)
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)  # seconds; a hung SMTP server fails the send, which is retried
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Paperdesk <noreply@localhost>")
+# Links in e-mail are absolute and mail is sent by a worker, with no request to take the host from.
+SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# How long a confirmation link and a "manage my subscriptions" link stay valid, and an unsubscribe link.
+SUBSCRIPTION_CONFIRM_MAX_AGE = env.int("SUBSCRIPTION_CONFIRM_MAX_AGE", default=3 * 24 * 60 * 60)
+SUBSCRIPTION_MANAGE_MAX_AGE = env.int("SUBSCRIPTION_MANAGE_MAX_AGE", default=24 * 60 * 60)
+SUBSCRIPTION_UNSUBSCRIBE_MAX_AGE = env.int("SUBSCRIPTION_UNSUBSCRIBE_MAX_AGE", default=180 * 24 * 60 * 60)
+# A send claimed this long ago and not marked sent belongs to a worker that died: it is sent again.
+SUBSCRIPTION_SEND_LEASE = env.int("SUBSCRIPTION_SEND_LEASE", default=10 * 60)
+SUBSCRIPTION_SEND_RETRIES = env.int("SUBSCRIPTION_SEND_RETRIES", default=8)  # with backoff, up to an hour apart
+# The subscribe and "manage" forms, per client address and per e-mail address (django-ratelimit).
+SUBSCRIBE_RATE_IP = env("SUBSCRIBE_RATE_IP", default="10/h")
+SUBSCRIBE_RATE_EMAIL = env("SUBSCRIBE_RATE_EMAIL", default="3/h")
+# (Counted in the default cache: Redis in production, shared by every web process.)
 
 # --- Summarizer backends ---------------------------------------------------
 SUMMARIZER_BACKEND = env("SUMMARIZER_BACKEND", default="offline")  # "offline" or "openai"
