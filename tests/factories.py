@@ -450,3 +450,20 @@ class SnapshotItemFactory(factory.DictFactory):
                                                  snapshot_author(author_name(2 * n + 1))])
     versions = factory.LazyFunction(lambda: [{"version": "v1", "created": "Mon, 1 Jan 2024 00:00:00 GMT"}])
     categories = "cs.CL"
+
+
+class SubscriptionFactory(DjangoModelFactory):
+    """A confirmed daily subscription to a topic, in Chinese (``confirmed=False``: still waiting for its click)."""
+
+    class Meta:
+        model = "subscriptions.Subscription"
+
+    class Params:
+        confirmed = True
+
+    email = factory.Sequence(lambda n: f"reader{n}@example.org")
+    kind = "topic"
+    target = "agent"
+    language = "zh"
+    frequency = "daily"
+    confirmed_at = factory.LazyAttribute(lambda o: timezone.now() if o.confirmed else None)

@@ -78,7 +78,7 @@ class Worker:
         env = {**self.env, **{k: str(v) for k, v in extra_env.items()}}
         self.log = open(ROOT / "tests" / "artifacts" / "worker.log", "ab")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "config", "worker", "--queues", "default,fetch,llm",
+            [sys.executable, "-m", "celery", "-A", "config", "worker", "--queues", "default,fetch,llm,mail",
              "--pool", "threads", "--concurrency", "4", "--without-gossip", "--without-mingle", "--loglevel", "INFO"],
             cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True,
         )
@@ -113,7 +113,7 @@ def worker(settings, fake_llm):
 
     (ROOT / "tests" / "artifacts").mkdir(exist_ok=True)
     app.conf.task_always_eager = False
-    for queue in ("default", "fetch", "llm"):
+    for queue in ("default", "fetch", "llm", "mail"):
         with app.connection_for_write() as conn:
             conn.default_channel.queue_purge(queue)
     db = connection.settings_dict
