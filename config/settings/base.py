@@ -190,7 +190,9 @@ SUBSCRIPTION_SEND_RETRIES = env.int("SUBSCRIPTION_SEND_RETRIES", default=8)  # w
 # The subscribe and "manage" forms, per client address and per e-mail address (django-ratelimit).
 SUBSCRIBE_RATE_IP = env("SUBSCRIBE_RATE_IP", default="10/h")
 SUBSCRIBE_RATE_EMAIL = env("SUBSCRIBE_RATE_EMAIL", default="3/h")
-# (Counted in the default cache: Redis in production, shared by every web process.)
+# (Counted in the default cache: Redis in production, shared by every web process.)  Behind a proxy every
+# request comes from the proxy's address: name the header holding the client's, e.g. HTTP_X_REAL_IP.
+RATELIMIT_IP_META_KEY = env("RATELIMIT_IP_META_KEY", default=None)
 
 # --- Summarizer backends ---------------------------------------------------
 SUMMARIZER_BACKEND = env("SUMMARIZER_BACKEND", default="offline")  # "offline" or "openai"

@@ -25,9 +25,9 @@ def english(client):
     client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
 
 
-def subscribe(client, **changes):
-    with_changes = {**FORM, **changes}
-    return client.post("/subscribe/", with_changes)
+def subscribe(client, HTTP_X_REAL_IP=None, **changes):
+    headers = {"HTTP_X_REAL_IP": HTTP_X_REAL_IP} if HTTP_X_REAL_IP else {}
+    return client.post("/subscribe/", {**FORM, **changes}, **headers)
 
 
 def path_of(url: str) -> str:
@@ -175,3 +175,10 @@ def test_the_search_page_links_to_a_prefilled_subscription_of_its_query(client):
     assert link in page
     form = client.get(link.replace("&amp;", "&")).content.decode()
     assert 'value="q=agent+memory&amp;topic=rag"' in form and '<option value="search" selected>' in form
+
+
+def test_behind_a_proxy_each_reader_has_a_limit_of_their_own(client, settings):
+    settings.SUBSCRIBE_RATE_IP, settings.RATELIMIT_IP_META_KEY = "1/h", "HTTP_X_REAL_IP"
+    assert subscribe(client, email="a@example.org", HTTP_X_REAL_IP="203.0.113.1").status_code == 302
+    assert subscribe(client, email="b@example.org", HTTP_X_REAL_IP="203.0.113.1").status_code == 429
+    assert subscribe(client, email="c@example.org", HTTP_X_REAL_IP="203.0.113.2").status_code == 302
