@@ -33,6 +33,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "config.replica.ReplicaMiddleware",  # which reads may use DATABASE_REPLICA_URL (a no-op without it)
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "papers.caching.PageCacheMiddleware",  # cached pages skip everything below (see papers/caching.py)
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -86,6 +87,16 @@ SQLITE_OPTIONS = {
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {}).update(SQLITE_OPTIONS)
+# A PostgreSQL replica for the public pages' reads (config/replica.py): writes, the desk and a client's
+# requests for REPLICA_PIN_SECONDS after it posted read the primary.  Unset: one database.
+if env("DATABASE_REPLICA_URL", default=""):
+    DATABASES["replica"] = {
+        **env.db("DATABASE_REPLICA_URL"),
+        **{key: DATABASES["default"][key] for key in ("CONN_MAX_AGE", "OPTIONS") if key in DATABASES["default"]},
+    }
+    DATABASE_ROUTERS = ["config.replica.PrimaryReplicaRouter"]
+REPLICA_PIN_SECONDS = env.int("REPLICA_PIN_SECONDS", default=10)
+REPLICA_PRIMARY_PATHS = ("/admin/",)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
