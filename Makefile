@@ -66,9 +66,13 @@ local-model: install-dev
 test: install-dev system-deps
 	$(BIN)/pytest; status=$$?; $(BIN)/pytest tests/sqlite && exit $$status
 
-## bench: every benchmark (PostgreSQL; see README "Benchmarks").
+## bench: every benchmark (PostgreSQL; see README "Benchmarks"), one results file for the run
+## (bench/results/<UTC time>.json), the table in bench/README.md and the chart docs/bench-history.png.
+BENCH_RUN ?= $(shell date -u +%Y%m%dT%H%M%SZ)
 bench: install-dev
-	$(BIN)/python -m bench.import_snapshot
-	$(BIN)/python -m bench.pages
-	$(BIN)/python -m bench.pipeline
-	$(BIN)/python -m bench.review_day
+	BENCH_RUN=$(BENCH_RUN) $(BIN)/python -m bench.import_snapshot
+	BENCH_RUN=$(BENCH_RUN) $(BIN)/python -m bench.pages
+	BENCH_RUN=$(BENCH_RUN) $(BIN)/python -m bench.pipeline
+	BENCH_RUN=$(BENCH_RUN) $(BIN)/python -m bench.review_day
+	$(BIN)/python -m bench.results
+	$(BIN)/python -m bench.chart

@@ -40,6 +40,8 @@ import time
 from collections import Counter
 from pathlib import Path
 
+from bench.results import save
+
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/paperdesk_bench_pipeline"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/13"
 ROOT = Path(__file__).resolve().parents[1]
@@ -84,27 +86,33 @@ def import_papers(n: int) -> int:
 # --- the worker ------------------------------------------------------------------
 
 class Worker:
-    """One ``celery worker`` subprocess on the llm queue, in its own process group."""
+    """One ``celery worker`` subprocess on the llm queue, in its own process group, named ``bench<N>@host``."""
 
-    def __init__(self, env: dict[str, str], threads: int):
+    def __init__(self, env: dict[str, str], threads: int, number: int = 1):
         self.env, self.threads, self.proc, self.log = env, threads, None, None
+        self.number = number
+        self.log_path = WORKER_LOG if number == 1 else WORKER_LOG.with_name(f"pipeline-worker-{number}.log")
+
+    @property
+    def node(self) -> str:
+        return f"bench{self.number}@{socket.gethostname()}"
 
     def start(self, app, timeout: float = 60.0) -> None:
-        WORKER_LOG.parent.mkdir(parents=True, exist_ok=True)
-        self.log = WORKER_LOG.open("wb")
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        self.log = self.log_path.open("wb")
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "celery", "-A", "config", "worker", "--queues", "llm", "--pool", "threads",
-             "--concurrency", str(self.threads), "--without-gossip", "--without-mingle",
+             "--concurrency", str(self.threads), "--hostname", self.node, "--without-gossip", "--without-mingle",
              "--loglevel", "WARNING"],
             cwd=ROOT, env=self.env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True,
         )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise RuntimeError(f"the worker exited with {self.proc.returncode}; see {WORKER_LOG}")
-            if app.control.ping(timeout=0.5):
+                raise RuntimeError(f"the worker exited with {self.proc.returncode}; see {self.log_path}")
+            if app.control.ping(destination=[self.node], timeout=0.5):
                 return
-        raise RuntimeError(f"the worker did not answer a ping in {timeout:.0f} s; see {WORKER_LOG}")
+        raise RuntimeError(f"the worker did not answer a ping in {timeout:.0f} s; see {self.log_path}")
 
     def cpu_seconds(self) -> float:
         """User + system CPU of the worker process so far (all its threads), from /proc."""
@@ -184,21 +192,22 @@ class Stalled(Exception):
     pass
 
 
-def wait_for_results(results, worker: Worker, deadline: float) -> list:
-    """Every task's return value; fails fast if the worker dies, gives up at ``deadline``."""
+def wait_for_results(results, workers: list[Worker], deadline: float) -> list:
+    """Every task's return value; fails fast if a worker dies, gives up at ``deadline``."""
     from celery.exceptions import TimeoutError as ResultTimeout
 
     while True:
         try:
             return results.get(timeout=1.0, propagate=False)  # a failed task's exception comes back as a value
         except ResultTimeout:
-            if worker.proc.poll() is not None:
-                raise Stalled(f"the worker exited with {worker.proc.returncode} mid-run") from None
+            for worker in workers:
+                if worker.proc.poll() is not None:
+                    raise Stalled(f"worker {worker.node} exited with {worker.proc.returncode} mid-run") from None
             if time.perf_counter() > deadline:
                 raise Stalled("timed out waiting for the tasks") from None
 
 
-def stall_report(results, worker: Worker, redis_url: str) -> str:
+def stall_report(results, workers: list[Worker], redis_url: str) -> str:
     """What is where when a run does not finish: results, rows, broker queue, unacked, worker log."""
     import redis
 
@@ -209,14 +218,15 @@ def stall_report(results, worker: Worker, redis_url: str) -> str:
         queued, unacked = client.llen("llm"), client.hlen("unacked")
     finally:
         client.close()
-    alive = worker.proc is not None and worker.proc.poll() is None
-    log = WORKER_LOG.read_text(errors="replace").splitlines()[-15:] if WORKER_LOG.exists() else []
+    alive = all(worker.proc is not None and worker.proc.poll() is None for worker in workers)
+    log = [f"{worker.node}: {line}" for worker in workers if worker.log_path.exists()
+           for line in worker.log_path.read_text(errors="replace").splitlines()[-15:]]
     return "\n".join([
         f"  results done: {results.completed_count()} of {len(results)}; Generations: {Generation.objects.count()}",
         f"  broker: {queued} messages waiting in 'llm', {unacked} delivered but unacknowledged",
         *(["  nothing left in the broker: was the Redis db flushed by something else?"]
           if not queued and not unacked and alive else []),
-        f"  worker alive: {alive}; last lines of {WORKER_LOG}:",
+        f"  workers alive: {alive}; last lines of their logs ({WORKER_LOG.parent}):",
         *(f"    {line}" for line in log),
     ])
 
@@ -259,22 +269,29 @@ def run(args: argparse.Namespace) -> int:
     titles = {title: pk for pk, title in papers.items()}
 
     with timed_server(args.latency, nodelay=not args.nagle) as server:
-        worker = Worker(worker_env(server.url, args.concurrency), args.threads)
+        # One worker's threads, or the same total split over --workers processes (separate nodes).
+        threads = -(-args.threads // args.workers)
+        workers = [Worker(worker_env(server.url, args.concurrency), threads, number)
+                   for number in range(1, args.workers + 1)]
+        results, tasks_by_node = None, {}
         try:
-            worker.start(app)
-            worker_cpu, own_cpu, load_before = worker.cpu_seconds(), self_cpu_seconds(), os.getloadavg()[0]
+            for worker in workers:
+                worker.start(app)
+            worker_cpu, own_cpu, load_before = workers_cpu(workers), self_cpu_seconds(), os.getloadavg()[0]
             started = time.perf_counter()
             results = ResultSet([summarize_paper.delay(pk) for pk in papers])
             queued = time.perf_counter() - started
-            returned = wait_for_results(results, worker, started + args.timeout)
+            returned = wait_for_results(results, workers, started + args.timeout)
             wall = time.perf_counter() - started
-            worker_cpu, own_cpu = worker.cpu_seconds() - worker_cpu, self_cpu_seconds() - own_cpu
+            worker_cpu, own_cpu = workers_cpu(workers) - worker_cpu, self_cpu_seconds() - own_cpu
+            tasks_by_node = tasks_done(app, workers)
         except Stalled as exc:
             print(f"FAILED: {exc}", file=sys.stderr)
-            print(stall_report(results, worker, settings.REDIS_URL), file=sys.stderr)
+            print(stall_report(results, workers, settings.REDIS_URL), file=sys.stderr)
             return 1
         finally:
-            worker.stop()
+            for worker in workers:
+                worker.stop()
         calls, spans = list(server.calls), list(server.spans)
 
     generations = Generation.objects.filter(kind=Generation.Kind.BACKEND, error="").count()
@@ -287,7 +304,10 @@ def run(args: argparse.Namespace) -> int:
     gaps = sorted(b2 - b1 for (b1, _), (b2, _) in zip(sorted(spans), sorted(spans)[1:]))
 
     print(f"papers: {args.papers}")
-    print(f"concurrency: {args.concurrency} LLM calls at once (worker threads: {args.threads})")
+    print(f"concurrency: {args.concurrency} LLM calls at once, one cap for all workers "
+          f"(workers: {args.workers} × {threads} threads)")
+    if args.workers > 1:
+        print("tasks run per worker: " + ", ".join(f"{node} {count}" for node, count in tasks_by_node.items()))
     print(f"LLM latency: {args.latency * 1000:.0f} ms")
     print(f"queued in: {queued:.2f} s")
     print(f"wall time: {wall:.2f} s")
@@ -311,7 +331,24 @@ def run(args: argparse.Namespace) -> int:
     print(f"duplicate calls: {duplicates}")
     print(f"ratio: {wall / ideal:.2f}")
     capped = most_at_once(spans) <= args.concurrency
+    save("pipeline", {
+        "papers": args.papers, "concurrency": args.concurrency, "workers": args.workers, "threads": threads,
+        "latency_ms": round(args.latency * 1000), "wall_s": round(wall, 2), "ideal_s": round(ideal, 2),
+        "ratio": round(wall / ideal, 3), "worker_cpu_ms_per_paper": round(1000 * worker_cpu / args.papers, 1),
+        "most_in_flight": most_at_once(spans), "duplicate_calls": duplicates,
+        "tasks_by_node": tasks_by_node, "load_before": round(load_before, 2),
+    })
     return 0 if generations == args.papers and not failed and not errors and capped else 1
+
+
+def workers_cpu(workers: list[Worker]) -> float:
+    return sum(worker.cpu_seconds() for worker in workers)
+
+
+def tasks_done(app, workers: list[Worker]) -> dict[str, int]:
+    """Tasks each worker node ran (its own count, from ``celery inspect stats``)."""
+    stats = app.control.inspect(destination=[w.node for w in workers], timeout=2.0).stats() or {}
+    return {w.node: sum(stats.get(w.node, {}).get("total", {}).values()) for w in workers}
 
 
 def most_at_once(spans: list[tuple[float, float]]) -> int:
@@ -329,15 +366,17 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--papers", type=int, default=200, help="papers to summarize (default: 200)")
     parser.add_argument("--concurrency", type=int, default=8,
                         help="LLM calls at once, SUMMARIZER_CONCURRENCY (default: 8)")
-    parser.add_argument("--threads", type=int, help="worker threads (default: concurrency + 4)")
+    parser.add_argument("--threads", type=int, help="worker threads in all (default: concurrency + 4)")
+    parser.add_argument("--workers", type=int, default=1,
+                        help="worker processes (separate Celery nodes sharing the threads and the cap; default: 1)")
     parser.add_argument("--latency", type=float, default=0.3, help="seconds per LLM call (default: 0.3)")
     parser.add_argument("--timeout", type=float, default=120.0, help="give up after this many seconds (default: 120)")
     parser.add_argument("--nagle", action="store_true",
                         help="leave Nagle's algorithm on in the fake LLM server (+40 ms per reused connection)")
     args = parser.parse_args(argv)
     args.threads = args.threads or args.concurrency + 4
-    if args.papers < 1 or args.concurrency < 1 or args.threads < 1 or args.latency <= 0:
-        parser.error("--papers, --concurrency and --threads must be at least 1, --latency above 0")
+    if args.papers < 1 or args.concurrency < 1 or args.threads < 1 or args.workers < 1 or args.latency <= 0:
+        parser.error("--papers, --concurrency, --threads and --workers must be at least 1, --latency above 0")
     return args
 
 

@@ -19,6 +19,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+from bench.results import save
+
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "demo" / "seeds" / "000_d5c0faa7ab539173.txt"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
@@ -117,6 +119,9 @@ def main() -> int:
     print(f"form submissions: {result['form submissions']}")
     print(f"digest published: {result['published']}")
     print(f"actions per entry: {actions / result['entries']:.2f}")
+    save("review_day", {"entries": result["entries"], "page_loads": result["page loads"],
+                        "form_submissions": result["form submissions"],
+                        "actions_per_entry": round(actions / result["entries"], 2)})
     return 0 if result["published"] else 1
 
 
