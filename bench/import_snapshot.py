@@ -51,6 +51,9 @@ from django.db import connection
 from psycopg import sql
 from psycopg.types.json import Jsonb
 
+from bench.results import save
+from bench.vocabulary import english_words
+
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/paperdesk_bench"
 SEED = 20240229
 
@@ -149,7 +152,7 @@ def wrap(words: list[str], width: int, separator: str) -> str:
 
 
 def title(rng: random.Random) -> str:
-    words = rng.choices(WORDS, k=rng.randint(*TITLE_WORDS))
+    words = english_words(rng, rng.randint(*TITLE_WORDS))
     words = [w.capitalize() if len(w) > 3 else w for w in words]
     words[0] = words[0].capitalize()
     if rng.random() < 0.3:
@@ -160,7 +163,7 @@ def title(rng: random.Random) -> str:
 def abstract(rng: random.Random) -> str:
     target, words = rng.randint(*ABSTRACT_WORDS), []
     while len(words) < target:
-        sentence = rng.choices(WORDS, k=rng.randint(*SENTENCE_WORDS))
+        sentence = english_words(rng, rng.randint(*SENTENCE_WORDS))
         sentence[0], sentence[-1] = sentence[0].capitalize(), sentence[-1] + "."
         words += sentence
     return "  " + wrap(words, 80, "\n") + "\n"
@@ -355,6 +358,11 @@ def main(argv: list[str] | None = None) -> int:
     print(f"peak RSS, its parsing process: {imported['rss_parser']:.1f} MB")
     print(f"peak RSS, main process (generate + COPY): {peak_rss_mb():.1f} MB")
     print(f"ratio: {import_seconds / copy_seconds:.2f}")
+    save("import_snapshot", {
+        "records": args.n, "import_s": round(import_seconds, 2), "copy_s": round(copy_seconds, 2),
+        "ratio": round(import_seconds / copy_seconds, 3), "rss_peak_mb": round(imported["rss_peak"], 1),
+        "rss_parser_mb": round(imported["rss_parser"], 1),
+    })
     return 0
 
 
