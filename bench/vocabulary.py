@@ -117,7 +117,7 @@ def chinese_segmented(sentences: list[list[str]]) -> str:
 
     jieba cuts text at every character outside its word characters before it
     looks for words, so each term is segmented on its own and the result is the
-    same (checked on a sample by the bench and by tests/test_bench_vocabulary.py).
+    same (checked on a sample by bench.pages and by tests/bench/test_vocabulary.py).
     """
     return " ".join(" 、 ".join(_segmented(t) for t in terms) + " 。" for terms in sentences)
 
