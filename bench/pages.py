@@ -190,7 +190,7 @@ def create_digests() -> int:
 
 
 def index_all() -> int:
-    """``papers.search.index_papers`` for every paper, as one UPDATE.
+    """``papers.services.search_index.index_papers`` for every paper, as one UPDATE.
 
     index_papers segments each entry's Chinese text with jieba in Python (about
     0.1 ms a paper, plus loading every Summary).  Here the only Chinese fields are
@@ -201,7 +201,7 @@ def index_all() -> int:
     Stemming the abstracts is most of the work: one UPDATE per CPU, each on its
     share of the papers.
     """
-    from papers.search import segment
+    from papers.services.search_index import segment
 
     with connection.cursor() as cursor:
         cursor.execute("SELECT headline_zh FROM papers_summary UNION SELECT tldr FROM papers_summary")
@@ -236,8 +236,8 @@ def index_all() -> int:
 
 
 def check_index(sample: int = 50) -> None:
-    """Recompute a sample with papers.search.index_papers; the vectors must not change."""
-    from papers.search import index_papers
+    """Recompute a sample with papers.services.search_index.index_papers; the vectors must not change."""
+    from papers.services.search_index import index_papers
 
     with connection.cursor() as cursor:
         cursor.execute("SELECT id, search_vector::text FROM papers_paper ORDER BY random() LIMIT %s", [sample])
@@ -307,7 +307,7 @@ def pick_targets(seed: int = 7) -> Targets:
 
 def count_matches(queries: list[str]) -> dict[str, int]:
     from papers.models import Paper
-    from papers.search import matching
+    from papers.site.search import matching
 
     return {q: matching(Paper.objects.published(), q).count() for q in queries}
 

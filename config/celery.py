@@ -18,8 +18,8 @@ app.autodiscover_tasks()
 @signals.worker_ready.connect
 def warm_up(**kwargs):
     """Load the summarizer client and jieba's dictionary before the first task, not during it."""
-    from papers.search import _jieba
+    from papers.services.search_index import load_jieba
     from papers.summarizers import get_backend
 
     get_backend()
-    _jieba()
+    load_jieba()

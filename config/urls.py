@@ -9,5 +9,5 @@ urlpatterns = [
     # token; the worst a forged switch can do is change someone's interface language.
     path("i18n/setlang/", csrf_exempt(set_language), name="set_language"),
     path("subscribe/", include("subscriptions.urls")),
-    path("", include("papers.urls")),
+    path("", include("papers.site.urls")),
 ]

@@ -117,7 +117,7 @@ class PaperQuerySet(models.QuerySet):
         )
 
     def for_cards(self):
-        """What an entry card shows (``papers.fragments.attach_cards`` adds the authors), and nothing else.
+        """What an entry card shows (``papers.site.fragments.attach_cards`` adds the authors), and nothing else.
 
         The unused columns are most of a row's bytes, and authors come as
         plain (name, slug) pairs: a model instance per authorship and author
@@ -167,7 +167,7 @@ class PaperQuerySet(models.QuerySet):
 
 RELATED_CANDIDATES = 200  # papers per shared-author and shared-tag count, for the related links
 
-# Loaded for pages, never shown on an entry card (papers/fragments.py, templates/papers/includes/entry.html).
+# Loaded for pages, never shown on an entry card (papers/site/fragments.py, templates/papers/includes/entry.html).
 CARD_UNUSED_FIELDS = (
     "search_vector", "comments", "journal_ref", "doi", "license", "figures", "updated", "created_at", "modified_at",
     *(f"summary__{name}" for name in (
@@ -198,7 +198,7 @@ class Paper(models.Model):
     authors = models.ManyToManyField(Author, through="Authorship", related_name="papers")
     tags = TaggableManager(blank=True)
     # PostgreSQL full-text vector (English stemmed + jieba-segmented Chinese),
-    # kept by papers.search.index_papers; unused on SQLite.
+    # kept by papers.services.search_index.index_papers; unused on SQLite.
     search_vector = SearchVectorField(null=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     modified_at = models.DateTimeField(auto_now=True)
@@ -210,7 +210,7 @@ class Paper(models.Model):
 
     class Meta:
         ordering = ["-published", "-arxiv_id"]
-        # Full-text search (papers.search); created by migration 0003, on PostgreSQL only.
+        # Full-text search (papers.site.search); created by migration 0003, on PostgreSQL only.
         indexes = [PostgresGinIndex(fields=["search_vector"], name="papers_paper_search_gin")]
 
     def __str__(self):

@@ -11,7 +11,7 @@ from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import Signal, receiver
 
-from papers import caching, search
+from papers.services import page_versions, search_index
 from papers.models import Authorship, Digest, DigestEntry, Paper, Status, Summary
 
 # Sent by papers.services.transitions inside the transaction of every state
@@ -59,11 +59,11 @@ def papers_changed(paper_ids) -> None:
         return
 
     def later():
-        search.index_papers(ids)
+        search_index.index_papers(ids)
         if len(ids) > PRECISE_INVALIDATION_MAX:
-            caching.invalidate_everything()
+            page_versions.invalidate_everything()
         else:
-            caching.invalidate(*sorted(papers_tags(ids)))
+            page_versions.invalidate(*sorted(papers_tags(ids)))
 
     transaction.on_commit(later)
 
@@ -71,7 +71,7 @@ def papers_changed(paper_ids) -> None:
 def digests_changed(dates) -> None:
     """Once the transaction commits: make the pages that list these digests' days stale."""
     tags = ["home", "digests", *sorted({f"digest-date:{day.isoformat()}" for day in dates})]
-    transaction.on_commit(lambda: caching.invalidate(*tags))
+    transaction.on_commit(lambda: page_versions.invalidate(*tags))
 
 
 @receiver(post_save, sender=Summary)

@@ -271,6 +271,27 @@ def edges(graph, source_prefix: str, target_prefix: str) -> list[str]:
     ("papers.models", "papers.importers", "the domain is the bottom floor: parsers depend on it"),
     ("papers.importers", "papers.models", "parsers never touch the database (and run where Django is not set up)"),
     ("papers.importers", "papers.services", "parsers never touch the database"),
+    ("papers.services", "papers.site", "writes never depend on the reading side (the site may import services)"),
+    ("papers.importers", "papers.site", "parsers never depend on the reading side"),
+    ("papers.summarizers", "papers.site", "machine backends never depend on the reading side"),
+    ("papers.tasks", "papers.site", "tasks queue writes; they never depend on the reading side"),
+    ("papers.models", "papers.site", "the domain is the bottom floor"),
+    ("papers.signals", "papers.site", "the domain's hooks refresh pages through services.page_versions"),
 ])
 def test_imports_go_one_way(source, target, why):
     assert edges(import_graph(), source, target) == [], why
+
+
+# --- the layout ---------------------------------------------------------------------
+
+# papers/'s top level is the domain and its hooks; every other module lives in the folder of its layer:
+# importers/ (parse), services/ (write), site/ (read), summarizers/ (machine backends).
+PAPERS_TOP_LEVEL = {"__init__", "admin", "apps", "glossary", "markup", "models", "signals", "summary_fields",
+                    "tasks", "topics"}
+
+
+def test_the_folders_show_the_layers():
+    top = {path.stem for path in (ROOT / "papers").glob("*.py")}
+    assert top == PAPERS_TOP_LEVEL, "put a new module in importers/, services/, site/ or summarizers/"
+    for package in ("importers", "services", "site", "summarizers"):
+        assert (ROOT / "papers" / package / "__init__.py").exists()

@@ -35,7 +35,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "config.replica.ReplicaMiddleware",  # which reads may use DATABASE_REPLICA_URL (a no-op without it)
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "papers.caching.PageCacheMiddleware",  # cached pages skip everything below (see papers/caching.py)
+    "papers.site.caching.PageCacheMiddleware",  # cached pages skip everything below (see papers/site/caching.py)
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -60,7 +60,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
-                "papers.context_processors.navigation",
+                "papers.site.context_processors.navigation",
             ],
         },
     },
@@ -166,7 +166,7 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "config.redis_cache.ReusingRedisCache", "LOCATION": REDIS_URL}}
 else:
-    # Per process; room for a few hundred pages and the entry cards they share (papers/fragments.py).
+    # Per process; room for a few hundred pages and the entry cards they share (papers/site/fragments.py).
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
                           "OPTIONS": {"MAX_ENTRIES": 5000}}}
 

@@ -35,7 +35,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 
-from papers.bulkgc import bulk_work
+from papers.importers.bulkgc import bulk_work
 
 from . import get
 from .records import Parsed, prepared

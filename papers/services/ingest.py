@@ -26,7 +26,9 @@ from django.db import DatabaseError, reset_queries, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from papers import bulkgc, caching, importers, search
+from papers import importers
+from papers.importers import bulkgc
+from papers.services import page_versions, search_index
 from papers.importers import reader
 from papers.importers.records import DigestRef, FileNote, author_slug, ParseFailure, PaperRecord, TopicRecord
 from papers.importers.sources import InputError, InputFile, expand
@@ -278,7 +280,7 @@ def _upsert(ctx: _Context, records: list[PaperRecord]) -> dict[str, str]:
         if touched and outcome[record.arxiv_id] == UNCHANGED:
             outcome[record.arxiv_id] = UPDATED
     states.write(ctx)
-    search.index_papers(
+    search_index.index_papers(
         [paper_ids[r.arxiv_id] for r in records if outcome[r.arxiv_id] != UNCHANGED and (r.summary or r.arxiv_id in changed_papers)]
     )
     return outcome
@@ -575,4 +577,4 @@ def _finish(ctx: _Context) -> None:
         ctx.errors = []
     batch.save()
     if (batch.created or batch.updated) and not batch.dry_run:
-        caching.invalidate_everything()  # an import may touch any public page
+        page_versions.invalidate_everything()  # an import may touch any public page

@@ -7,7 +7,7 @@ review screen offers it as a suggestion beside the editor's text.
 """
 from __future__ import annotations
 
-from papers.merge import three_way_merge
+from papers.services.merge import three_way_merge
 from papers.models import Generation, Summary
 
 

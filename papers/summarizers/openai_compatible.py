@@ -15,9 +15,7 @@ import openai
 from django.conf import settings
 from pydantic import ValidationError
 
-from papers import ratelimit
-
-from . import prompts
+from . import prompts, ratelimit
 from .base import Summarizer, SummarizerResult
 from .errors import PermanentError, TransientError
 from .output import SummaryOutput, json_schema

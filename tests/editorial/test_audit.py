@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from editorial import workflow
 from editorial.models import AuditEntry
-from papers import caching
+from papers.services import page_versions
 from papers.models import Digest, Status, Summary
 from papers.services.ingest import IngestOptions, import_sources
 from tests.editorial.test_editing import change_url, form_data
@@ -16,10 +16,10 @@ pytestmark = pytest.mark.django_db
 
 
 def test_publishing_at_import_is_audited_like_the_desk(seed_digest, django_capture_on_commit_callbacks):
-    site = cache.get(f"tagv:{caching.SITE_TAG}", 0)
+    site = cache.get(f"tagv:{page_versions.SITE_TAG}", 0)
     with django_capture_on_commit_callbacks(execute=True):
         batch = import_sources([str(seed_digest)], options=IngestOptions(publish=True), started_by="command")
-    assert cache.get(f"tagv:{caching.SITE_TAG}", 0) > site  # the public pages went stale
+    assert cache.get(f"tagv:{page_versions.SITE_TAG}", 0) > site  # the public pages went stale
     rows = set(AuditEntry.objects.values_list("action", "from_state", "to_state", "user", "comment"))
     assert rows == {("import", "draft", "published", None, f"import batch #{batch.pk} (command)")}
     assert AuditEntry.objects.filter(summary__isnull=False).count() == 28

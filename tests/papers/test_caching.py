@@ -9,8 +9,9 @@ from django.http import HttpResponse, StreamingHttpResponse
 from django.test import Client, RequestFactory
 from django.utils import timezone
 
-from papers import caching
-from papers.caching import PAGE_TIMEOUT, PageCacheMiddleware, invalidate, invalidate_everything
+from papers.services import page_versions
+from papers.services.page_versions import invalidate, invalidate_everything
+from papers.site.caching import PAGE_TIMEOUT, PageCacheMiddleware
 from papers.models import Status, Topic
 from papers.services.ingest import IngestOptions, import_sources
 from tests.factories import PaperFactory, SummaryFactory
@@ -57,7 +58,7 @@ def test_a_tag_version_starts_at_one_counts_up_and_never_expires():
     assert (cache.get("tagv:topic:agent"), cache.get("tagv:topic:rag")) == (2, 1)
     invalidate_everything()
     invalidate_everything()
-    assert cache.get(f"tagv:{caching.SITE_TAG}") == 2
+    assert cache.get(f"tagv:{page_versions.SITE_TAG}") == 2
     redis = cache._cache.get_client()
     # A version that expired would fall back to 0 and bring back pages stored before the bump.
     assert redis.ttl(cache.make_and_validate_key("tagv:topic:agent")) == -1

@@ -7,7 +7,7 @@ import html
 import feedparser
 import pytest
 
-from papers import feeds
+from papers.site import feeds
 from papers.models import Paper, Status, Summary, Topic
 from papers.services.ingest import IngestOptions, import_sources
 from tests.factories import PaperFactory, SummaryFactory

@@ -172,7 +172,7 @@ def test_overlapping_bulk_work_puts_the_collector_back_when_the_last_one_ends():
     import gc
     import threading
 
-    from papers.bulkgc import THRESHOLDS, bulk_work
+    from papers.importers.bulkgc import THRESHOLDS, bulk_work
 
     before = gc.get_threshold()
     first_inside, second_done = threading.Event(), threading.Event()

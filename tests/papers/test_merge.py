@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from papers.merge import three_way_merge
+from papers.services.merge import three_way_merge
 from papers.models import Summary
 from papers.services.ingest import import_sources
 

@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import pytest
 
-from papers import search as search_module
+from papers.site import search as search_module
 from papers.models import Paper, Summary
-from papers.search import MAX_QUERY_LENGTH, chinese_document, index_papers, matching, search, segment
+from papers.services.search_index import chinese_document, index_papers, segment
+from papers.site.search import MAX_QUERY_LENGTH, matching, search
 from papers.services.ingest import IngestOptions, import_sources
 from tests.factories import PaperFactory, SummaryFactory
 

@@ -11,7 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from editorial.models import AuditEntry
-from papers import caching
+from papers.services import page_versions
 from papers.models import Author, Authorship, Digest, DigestEntry, Paper, Status, Summary
 from papers.services import transitions
 from papers.signals import PRECISE_INVALIDATION_MAX, state_changed
@@ -101,7 +101,7 @@ def test_publishing_refreshes_the_pages_that_show_the_papers(django_capture_on_c
                               position=0)
     summaries[1].paper.tags.add("RAG")
     shown = ("paper:2401.00000", "paper:2401.00001", "digest-date:2024-02-29", "author:ada-l", "tag:rag", "home")
-    before = {tag: tag_version(tag) for tag in (*shown, "paper:2401.00002", caching.SITE_TAG)}
+    before = {tag: tag_version(tag) for tag in (*shown, "paper:2401.00002", page_versions.SITE_TAG)}
     with django_capture_on_commit_callbacks(execute=True):
         transitions.state_change(objects=summaries, action="publish", target=Status.PUBLISHED)
     after = {tag: tag_version(tag) for tag in before}
@@ -119,10 +119,10 @@ def test_drafts_moving_between_private_states_leave_the_pages_alone(django_captu
 
 def test_a_large_change_makes_every_page_stale_at_once(django_capture_on_commit_callbacks):
     summaries = entries(PRECISE_INVALIDATION_MAX + 1)
-    site = tag_version(caching.SITE_TAG)
+    site = tag_version(page_versions.SITE_TAG)
     with django_capture_on_commit_callbacks(execute=True):
         transitions.state_change(objects=summaries, action="publish", target=Status.PUBLISHED)
-    assert tag_version(caching.SITE_TAG) == site + 1
+    assert tag_version(page_versions.SITE_TAG) == site + 1
     assert tag_version("paper:2401.00000") == 0  # no per-paper bumps
 
 

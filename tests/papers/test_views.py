@@ -245,8 +245,8 @@ def test_a_reader_with_a_pending_message_gets_a_fresh_page(client, published):
 
 
 def test_broad_searches_rank_the_newest_matches_and_say_so(client, published, monkeypatch):
-    from papers import search as search_module
-    from papers import views
+    from papers.site import search as search_module
+    from papers.site import views
 
     matches = search_module.matching(Paper.objects.published(), "language")
     assert matches.count() == 39  # of 42: more than the cut below

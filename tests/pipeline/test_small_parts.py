@@ -10,7 +10,7 @@ from django.core.management import call_command
 from django.urls import reverse
 from django_celery_beat.models import PeriodicTask
 
-from papers import ratelimit
+from papers.summarizers import ratelimit
 from papers.models import ImportBatch, Paper
 from papers.summarizers.openai_compatible import OpenAICompatibleSummarizer
 from papers.tasks import backoff

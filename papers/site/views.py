@@ -17,11 +17,11 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET
 from taggit.models import Tag
 
-from papers.caching import cached_page
-from papers.filters import PaperFilter
-from papers.fragments import attach_cards
+from papers.site.caching import cached_page
+from papers.site.filters import PaperFilter
+from papers.site.fragments import attach_cards
 from papers.models import CARD_UNUSED_FIELDS, Author, Digest, DigestEntry, Paper, Status, Summary, Topic
-from papers.search import CANDIDATES, search
+from papers.site.search import CANDIDATES, search
 
 PAGE_SIZE = 20
 

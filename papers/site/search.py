@@ -1,14 +1,10 @@
-"""Search across English and Chinese text.
+"""Search across English and Chinese text: the read half (``papers.services.search_index`` keeps the vectors).
 
-PostgreSQL: a stored, GIN-indexed ``tsvector`` per paper.  English text goes
-through the ``english`` configuration (stemming: "relations" finds
-"relation").  PostgreSQL has no Chinese parser — its default one keeps a run of
-Han characters as a single token, so "关系理解" would never match inside a
-sentence — so Chinese text is segmented with jieba (search-engine mode, which
-also emits the shorter words inside long ones) and indexed with the ``simple``
-configuration; the query is segmented the same way.  That gives real word
-matching for Chinese without a server-side extension (zhparser, pg_jieba)
-that a stock PostgreSQL does not have.
+PostgreSQL: a stored, GIN-indexed ``tsvector`` per paper, English stemmed
+("relations" finds "relation") and Chinese segmented with jieba; the query is
+segmented the same way, which gives real word matching for Chinese without a
+server-side extension (zhparser, pg_jieba) that a stock PostgreSQL does not
+have.
 
 SQLite (the demo) has no full-text vectors here: every query word must appear
 in one of the searchable fields (``icontains``), which is slower but correct
@@ -16,70 +12,18 @@ for a demo-sized desk.
 """
 from __future__ import annotations
 
-import logging
 import re
 from datetime import date
-from functools import lru_cache
 
 from django.contrib.postgres.search import SearchQuery, SearchRank
-from django.db import connection
 from django.db.models import F, FloatField, Q, QuerySet, Value
 
 from papers.importers.text import CJK_RE
+from papers.services.search_index import ZH_SUMMARY_FIELDS, is_postgres, segment
 
-ZH_SUMMARY_FIELDS = ("headline_zh", "title_zh", "abstract_zh", "background", "prior_work", "method", "results",
-                     "method_details", "conclusion", "affiliation")
 TOKEN_RE = re.compile(r"[\w\-\.]+", re.UNICODE)
 MAX_QUERY_LENGTH = 200
 CANDIDATES = 100  # newest matches ranked per search: five pages of results
-
-
-@lru_cache(maxsize=1)
-def _jieba():
-    import jieba
-
-    jieba.setLogLevel(logging.WARNING)
-    jieba.initialize()
-    return jieba
-
-
-def segment(text: str) -> str:
-    """Chinese text → space-separated words (other text passes through)."""
-    if not text or not CJK_RE.search(text):
-        return text or ""
-    return " ".join(w for w in _jieba().cut_for_search(text) if w.strip())
-
-
-def chinese_document(summary) -> str:
-    """Everything Chinese (or in the entry's own language) a reader may search for."""
-    parts = [getattr(summary, name) or "" for name in ZH_SUMMARY_FIELDS]
-    parts += [summary.tldr or "", " ".join(summary.key_points or []), " ".join(summary.keywords or [])]
-    return segment(" ".join(p for p in parts if p))
-
-
-def is_postgres() -> bool:
-    return connection.vendor == "postgresql"
-
-
-def index_papers(paper_ids) -> None:
-    """Recompute the stored search vectors of these papers (PostgreSQL only)."""
-    if not is_postgres() or not paper_ids:
-        return
-    from papers.models import Summary
-
-    zh = {s.paper_id: chinese_document(s) for s in Summary.objects.filter(paper_id__in=list(paper_ids))}
-    with connection.cursor() as cursor:
-        cursor.execute(
-            """
-            UPDATE papers_paper AS p SET search_vector =
-                setweight(to_tsvector('english', p.title), 'A')
-                || setweight(to_tsvector('simple', coalesce(z.zh, '')), 'B')
-                || setweight(to_tsvector('english', p.abstract || ' ' || p.comments), 'C')
-            FROM unnest(%s::bigint[], %s::text[]) AS z(id, zh)
-            WHERE p.id = z.id
-            """,
-            [list(paper_ids), [zh.get(i, "") for i in paper_ids]],
-        )
 
 
 def _terms(query: str) -> list[str]:

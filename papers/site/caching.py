@@ -1,12 +1,13 @@
-"""Rendered public pages in the cache, invalidated by what they show.
+"""Rendered public pages in the cache, served while what they show is unchanged.
 
 Each cached page names the things it shows as *tags* ("paper:2402.19474",
 "topic:rag", "home" …).  Every tag has a version number in the cache, and a
 page is stored with the versions its tags had when it was rendered and served
 only while they are still current, so bumping a tag's version (when something
 it names is published, unpublished or edited) makes exactly the pages that
-show it miss — no key lists to keep, no wildcard deletes.  With ``REDIS_URL``
-set the cache is Redis, shared by every web process.
+show it miss — no key lists to keep, no wildcard deletes.  The versions are
+bumped by the writes, through ``papers.services.page_versions``.  With
+``REDIS_URL`` set the cache is Redis, shared by every web process.
 """
 from __future__ import annotations
 
@@ -21,35 +22,15 @@ from django.urls import Resolver404, resolve
 from django.utils import translation
 from django.utils.translation import get_language
 
+from papers.services.page_versions import version_keys
+
 PAGE_TIMEOUT = 60 * 60 * 24
-SITE_TAG = "site"  # bumped by bulk writes (imports) that touch many pages at once
 MESSAGES_COOKIE = CookieStorage.cookie_name
-
-
-def _version_keys(tags: list[str]) -> list[str]:
-    return [f"tagv:{tag}" for tag in [SITE_TAG, *tags]]
 
 
 def _page_key(request) -> str:
     digest = hashlib.sha256(f"{get_language()}|{request.get_full_path()}".encode()).hexdigest()
     return f"page:{digest}"
-
-
-def _bump(key: str) -> None:
-    try:
-        cache.incr(key)
-    except ValueError:  # first bump: the key does not exist yet
-        cache.set(key, 1, timeout=None)
-
-
-def invalidate(*tags: str) -> None:
-    """Make every cached page that shows one of ``tags`` stale."""
-    for tag in tags:
-        _bump(f"tagv:{tag}")
-
-
-def invalidate_everything() -> None:
-    _bump(f"tagv:{SITE_TAG}")
 
 
 def cached_page(tags_for):
@@ -98,9 +79,9 @@ class PageCacheMiddleware:
         lookup = self._cacheable(request)
         if lookup is None:
             return self.get_response(request)
-        key, version_keys = lookup
-        found = cache.get_many([key, *version_keys])
-        stamp = tuple(found.get(k, 0) for k in version_keys)
+        key, tag_keys = lookup
+        found = cache.get_many([key, *tag_keys])
+        stamp = tuple(found.get(k, 0) for k in tag_keys)
         stored = found.get(key)
         if stored is not None and stored[0] == stamp:
             return self._replay(stored[1], stored[2])
@@ -124,7 +105,7 @@ class PageCacheMiddleware:
         # What LocaleMiddleware will pick (it has not run yet): the language cookie, then Accept-Language.
         with translation.override(translation.get_language_from_request(request)):
             key = _page_key(request)
-        return key, _version_keys(tags_for(request, *match.args, **match.kwargs))
+        return key, version_keys(tags_for(request, *match.args, **match.kwargs))
 
     @staticmethod
     def _replay(content: bytes, headers: dict) -> HttpResponse:

@@ -2,8 +2,8 @@
 from django.contrib.sitemaps.views import sitemap
 from django.urls import path
 
-from papers import feeds, views
-from papers.sitemaps import SITEMAPS
+from papers.site import feeds, views
+from papers.site.sitemaps import SITEMAPS
 
 urlpatterns = [
     path("", views.home, name="home"),
