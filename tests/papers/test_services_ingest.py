@@ -257,9 +257,9 @@ def test_an_author_listed_twice_in_a_paper_is_linked_once(tmp_path):
 
 def test_the_author_cache_is_bounded_and_refills_from_the_database(tmp_path, monkeypatch):
     """Across batches, author ids come from a cache; when it is full it starts again from the database."""
-    from papers.services import ingest
+    from papers.services.ingest import paper_upsert
 
-    monkeypatch.setattr(ingest, "AUTHOR_CACHE_SIZE", 1)
+    monkeypatch.setattr(paper_upsert, "AUTHOR_CACHE_SIZE", 1)
     same_people = [["Wang", "Weiyun", ""], ["Ren", "Yiming", ""]]
     items = [SnapshotItemFactory(id=f"2402.1947{n}", authors_parsed=same_people[n % 2:] + same_people) for n in range(4)]
     batch = import_sources([_snapshot_file(tmp_path / "snapshot.jsonl", items)], options=IngestOptions(batch_size=1))
