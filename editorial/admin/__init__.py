@@ -1,0 +1,16 @@
+"""The review desk in the Django admin: entries, digests, the audit log, the dashboard.
+
+Every state change goes through ``editorial.workflow.transition``, which checks
+the user's permission on the server: buttons are only a convenience.  Where
+each screen lives: ``changelist`` (the entries' list, filters and bulk
+actions), ``edit_screen`` (an entry's change page and revision compare),
+``workflow_panel`` (the transition buttons and actions entries and digests
+share), ``digests`` (the digest list and page), ``review_day`` (a day's
+entries reviewed on one page) and ``reports`` (the audit log and edit rates).
+Importing this package registers them all.
+"""
+from editorial.admin.digests import DigestAdmin
+from editorial.admin.reports import AuditEntryAdmin
+from editorial.admin.summaries import SummaryAdmin
+
+__all__ = ["AuditEntryAdmin", "DigestAdmin", "SummaryAdmin"]

@@ -1,0 +1,134 @@
+"""The entries' changelist: filters, columns, a count that never scans the table, and the bulk actions.
+
+Bulk state changes are the workflow's (``workflow_panel``); assigning a
+reviewer goes through ``editorial.workflow.assign``, the same door.
+"""
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db import connection
+from django.shortcuts import render
+from django.utils.functional import cached_property
+
+from editorial import workflow
+from editorial.forms import reviewers
+from papers.models import Digest
+from papers.services.versions import summary_rereviewed
+
+
+class EstimatedCountPaginator(Paginator):
+    """No full-table COUNT(*) on an unfiltered changelist of 100,000+ rows (PostgreSQL estimate)."""
+
+    @cached_property
+    def count(self):
+        query = self.object_list.query
+        if connection.vendor == "postgresql" and not query.where:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT reltuples::bigint FROM pg_class WHERE relname = %s", [self.object_list.model._meta.db_table])
+                row = cursor.fetchone()
+            if row and row[0] > 10_000:
+                return row[0]
+        return super().count
+
+
+class DigestDateFilter(admin.SimpleListFilter):
+    title = "digest date"
+    parameter_name = "digest_date"
+
+    def lookups(self, request, model_admin):
+        dates = Digest.objects.order_by("-date").values_list("date", flat=True).distinct()[:30]
+        return [(d.isoformat(), d.isoformat()) for d in dates]
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(paper__digest_entries__digest__date=self.value()).distinct()
+        return queryset
+
+
+class NeedsRereviewFilter(admin.SimpleListFilter):
+    """Published entries whose paper arXiv replaced with a changed English text."""
+
+    title = "arXiv source changed"
+    parameter_name = "rereview"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Needs re-review")]
+
+    def queryset(self, request, queryset):
+        return queryset.needs_rereview() if self.value() == "yes" else queryset
+
+
+class AssignForm(forms.Form):
+    assignee = forms.ModelChoiceField(queryset=reviewers(), label="Reviewer")
+
+
+class SummaryChangelist:
+    """What the list of entries shows and the bulk actions it offers (mixed into ``SummaryAdmin``)."""
+
+    list_display = ("arxiv_id", "headline", "status", "topic", "assignee", "machine", "modified_at")
+    list_filter = ("status", NeedsRereviewFilter, ("paper__topic", admin.RelatedOnlyFieldListFilter), DigestDateFilter,
+                   "generation__backend", "generation__model", ("assignee", admin.RelatedOnlyFieldListFilter))
+    search_fields = ("=paper__arxiv_id", "paper__title", "headline_zh", "title_zh", "paper__authors__name")
+    list_select_related = ("paper__topic", "assignee", "generation")
+    list_per_page = 50
+    show_full_result_count = False
+    paginator = EstimatedCountPaginator
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+    @admin.display(description="arXiv", ordering="paper__arxiv_id")
+    def arxiv_id(self, obj):
+        return obj.paper.arxiv_id
+
+    @admin.display(description="entry")
+    def headline(self, obj):
+        return (obj.headline_zh or obj.title_zh or obj.paper.title)[:80]
+
+    @admin.display(description="topic", ordering="paper__topic")
+    def topic(self, obj):
+        return obj.paper.topic
+
+    @admin.display(description="machine text from")
+    def machine(self, obj):
+        if not obj.generation:
+            return "-"
+        return f"{obj.generation.backend} {obj.generation.model}".strip()
+
+    @admin.action(description="Assign a reviewer (selected)", permissions=["change"])
+    def assign_reviewer(self, request, queryset):
+        form = AssignForm(request.POST if "assignee" in request.POST else None)
+        if form.is_valid():
+            assignee = form.cleaned_data["assignee"]
+            try:
+                changes = workflow.assign(queryset, assignee=assignee, user=request.user)
+            except (PermissionDenied, workflow.TransitionError) as exc:
+                self.message_user(request, str(exc), messages.ERROR)
+            else:
+                self.message_user(request, f"Assigned {len(changes)} entries to {assignee}.", messages.SUCCESS)
+            return None
+        return render(request, "admin/editorial/assign.html", {
+            **self.admin_site.each_context(request), "opts": self.model._meta, "form": form, "queryset": queryset,
+            "action": "assign_reviewer", "title": "Assign a reviewer",
+        })
+
+    @admin.action(description="Mark re-reviewed against the new arXiv version (selected)", permissions=["change"])
+    def mark_rereviewed(self, request, queryset):
+        count = summary_rereviewed(summaries=queryset)
+        self.message_user(request, f"{count} entries marked re-reviewed; readers now see the paper's new version.",
+                          messages.SUCCESS)
+
+    @admin.action(description="Re-summarize with the configured backend (selected)", permissions=["change"])
+    def resummarize(self, request, queryset):
+        from papers.tasks import summarize_paper
+
+        ids = list(queryset.values_list("paper_id", flat=True))
+        for paper_id in ids:
+            summarize_paper.delay_on_commit(paper_id, force=True)
+        self.message_user(request, f"Queued {len(ids)} entries for a new machine summary; edited fields are kept.",
+                          messages.SUCCESS)

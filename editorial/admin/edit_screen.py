@@ -1,0 +1,116 @@
+"""An entry's edit screen: the source, machine and edited text side by side, merge conflicts, checks,
+the glossary, provenance, and any two revisions compared.
+
+The form writes text and desk fields only; the state, publish time and
+assignee are the workflow's (``papers.services.transitions``).
+"""
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path
+
+from editorial import workflow
+from editorial.checks import check_summary, glossary_findings
+from editorial.dashboard import source_diffs
+from editorial.diffs import as_text, inline_diff
+from editorial.forms import EDITABLE, SummaryForm
+from editorial.provenance import field_provenance
+from papers.models import Summary
+
+# Written by the workflow alone (papers.services.transitions), never by a form.
+WORKFLOW_FIELDS = ("status", "published_at", "assignee")
+# The English source each Chinese field translates, for the side-by-side view.
+SOURCE_OF = {"headline_zh": "title", "title_zh": "title", "abstract_zh": "abstract"}
+
+
+class SummaryEditScreen:
+    """The change page of an entry (mixed into ``SummaryAdmin``)."""
+
+    form = SummaryForm
+    change_form_template = "admin/papers/summary/change_form.html"
+    readonly_fields = ("status", "published_at")
+    fieldsets = [
+        ("Entry text", {"fields": EDITABLE}),
+        ("Desk", {"fields": ("summary_language", "reviewer", "publish_at", "status", "published_at", "revision_seen")}),
+    ]
+    history_list_display = ("status", "revision", "headline_zh", "title_zh")
+    object_history_template = "admin/papers/summary/object_history.html"
+
+    def get_urls(self):
+        return [
+            path("<int:pk>/history/compare/", self.admin_site.admin_view(self.compare_view),
+                 name="papers_summary_compare"),
+            *super().get_urls(),
+        ]
+
+    def compare_view(self, request, pk):
+        """Any two revisions of an entry, field by field."""
+        summary = get_object_or_404(Summary, pk=pk)
+        if not self.has_view_permission(request, summary):
+            raise PermissionDenied
+        history = summary.history.all()
+        older = get_object_or_404(history, pk=request.GET.get("a"))
+        newer = get_object_or_404(history, pk=request.GET.get("b"))
+        if older.history_date > newer.history_date:
+            older, newer = newer, older
+        rows = [
+            {"label": Summary._meta.get_field(name).verbose_name, "diff": inline_diff(getattr(older, name), getattr(newer, name))}
+            for name in (*EDITABLE, "status") if as_text(getattr(older, name)) != as_text(getattr(newer, name))
+        ]
+        return TemplateResponse(request, "admin/papers/summary/compare.html", {
+            **self.admin_site.each_context(request), "opts": self.model._meta, "original": summary, "older": older,
+            "newer": newer, "rows": rows, "title": f"Compare revisions of {summary.paper.arxiv_id}",
+        })
+
+    def save_model(self, request, obj, form, change):
+        obj.merge_conflicts = {}  # saved after seeing them: the editor has decided
+        if not change:
+            super().save_model(request, obj, form, change)
+        else:
+            # The form writes text and desk fields, never the workflow's: a transition made while
+            # the form was open stays, and a revert (which saves an old copy) keeps today's state.
+            obj.refresh_from_db(fields=WORKFLOW_FIELDS)
+            obj._history_user = request.user  # what SimpleHistoryAdmin.save_model would set
+            obj.save(update_fields=[f.name for f in Summary._meta.concrete_fields
+                                    if not f.primary_key and f.name not in WORKFLOW_FIELDS])
+        if "reviewer" in form.changed_data:
+            workflow.assign([obj], assignee=form.cleaned_data["reviewer"], user=request.user)
+
+    def extra_change_context(self, request, obj) -> dict:
+        conflicts = [
+            {"field": name, "label": Summary._meta.get_field(name).verbose_name,
+             "ours_diff": inline_diff(c["base"], c["ours"]), "theirs_diff": inline_diff(c["base"], c["theirs"])}
+            for name, c in (obj.merge_conflicts or {}).items()
+        ]
+        return {"merge_conflicts": conflicts, "side_by_side": self.side_by_side(obj), "checks": check_summary(obj),
+                "source_change": obj.source_change, "source_change_diffs": source_diffs(obj),
+                "glossary": glossary_findings(obj), "paper": obj.paper, "provenance": field_provenance(obj)}
+
+    def render_change_form(self, request, context, *args, **kwargs):
+        form = context.get("adminform").form if context.get("adminform") else None
+        if form is not None and getattr(form, "stale_changes", None):
+            context["stale_changes"] = form.stale_changes
+        if form is not None and "side_by_side" in context:
+            for row in context["side_by_side"]:
+                row["field"] = form[row["name"]]
+        return super().render_change_form(request, context, *args, **kwargs)
+
+    @staticmethod
+    def side_by_side(summary: Summary) -> list[dict]:
+        machine = summary.generation.output if summary.generation_id else {}
+        rows = []
+        for name in EDITABLE:
+            source_field = SOURCE_OF.get(name)
+            current = getattr(summary, name)
+            machine_text = machine.get(name, "")
+            rows.append({
+                "name": name,
+                "label": Summary._meta.get_field(name).verbose_name,
+                "source": getattr(summary.paper, source_field) if source_field else "",
+                "machine": as_text(machine_text),
+                "edited": name in machine and as_text(machine_text) != as_text(current),
+                "diff": inline_diff(machine_text, current) if name in machine and as_text(machine_text) != as_text(current) else "",
+            })
+        return rows
