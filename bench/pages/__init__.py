@@ -1,0 +1,42 @@
+"""Public-site benchmark: the reader's pages under load, behind gunicorn, against a static file.
+
+    python -m bench.pages --n 100000     # DATABASE_URL defaults to paperdesk_bench_pages
+
+Makes sure the database holds N published papers (synthetic arXiv snapshot
+records imported with ``import_sources``, then a published Summary for every
+paper, 30 published daily digests of 30 papers each and the search vectors,
+all written with SQL), starts gunicorn with the production settings, and
+drives it with a small keep-alive HTTP client (8 connections, 1 s warm-up,
+5 s measured per scenario).  Scenarios:
+
+* ``static``: the paper page saved as an HTML file, served by WhiteNoise from
+  the same gunicorn — the ceiling: no view, no template, no database (measured
+  before and after the cached pages, the better run kept);
+* ``digest`` and ``paper``, uncached (``PAGE_CACHE=False``, no Redis) and
+  cached (Redis, every page rendered once before the measurement);
+* ``search``: the search page over English and Chinese words (never cached).
+
+It prints req/s, p50/p95/p99 latency, the ratio to the static throughput and
+PASS/FAIL against the targets (cached ≥ 0.5× static; uncached p99 < 100 ms;
+search p95 < 100 ms), and as the last line ``ratio: X.XX`` (cached paper
+page req/s ÷ static file req/s).
+
+The parts, each readable alone: ``data`` (the synthetic published papers),
+``server`` (gunicorn with the production settings), ``client`` (the
+keep-alive load generator), ``cpu`` (who used the CPUs), ``report`` (the
+table and the verdicts) and ``command`` (the options and the run).
+
+The data is made once: a rerun that finds at least N published papers reuses
+them.  Otherwise the paper tables are emptied (as in ``bench.import_snapshot``),
+so point DATABASE_URL at a throwaway database.
+"""
+
+# Where the parts agree: the static file's name, the cache's Redis database and the targets.
+STATIC_NAME = "bench/static.html"  # under STATIC_ROOT, served at /static/bench/static.html
+REDIS_CACHE_URL = "redis://127.0.0.1:6379/14"
+DIGEST_DAYS, DIGEST_SIZE = 30, 30
+
+# What the public pages must reach (README, "The public pages").
+CACHED_MIN_RATIO = 0.5
+UNCACHED_MAX_P99_MS = 100.0
+SEARCH_MAX_P95_MS = 100.0

@@ -1,0 +1,292 @@
+"""The bench's data: N published papers with Chinese summaries, daily digests and search vectors, written with SQL.
+
+The papers come from synthetic arXiv snapshot records imported with
+``import_sources``; everything else is one INSERT … SELECT (or UPDATE) each.
+"""
+from __future__ import annotations
+
+import os
+import random
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg
+from django.db import connection
+
+from bench.import_snapshot import run_import, truncate_papers, write_snapshot
+from bench.pages import DIGEST_DAYS, DIGEST_SIZE, STATIC_NAME
+
+# --- synthetic Chinese summaries --------------------------------------------------
+# Headline and one-line summary are built in SQL from these lists, picked by a hash
+# of the paper id, so every paper gets its own combination.
+ZH_SUBJECTS = """
+    大语言模型 检索增强生成 智能体 多模态模型 强化学习 知识图谱 思维链推理 指令微调 视觉语言模型
+    代码生成 长上下文 机器翻译 语音识别 图神经网络 扩散模型 推荐系统 文本摘要 问答系统 具身智能
+    数学推理
+""".split()
+
+
+ZH_ASPECTS = """
+    高效推理 鲁棒性评估 对齐方法 幻觉检测 可解释性分析 安全性研究 数据增强 参数高效微调 自动评测
+    知识蒸馏 提示学习 零样本泛化 偏见缓解 模型压缩 持续学习 不确定性估计
+""".split()
+
+
+ZH_HEADLINES = (
+    "面向%1$s的%2$s新框架", "%1$s中的%2$s：一项实证研究", "基于%1$s的%2$s方法", "重新思考%1$s的%2$s",
+    "%1$s%2$s的统一基准", "迈向可靠的%1$s：%2$s视角",
+)
+
+
+ZH_TLDRS = (
+    "本文提出一种%2$s方法，在%1$s任务上显著优于现有基线。",
+    "我们系统研究了%1$s与%2$s，实验表明该方法在多个基准上取得最佳结果。",
+    "作者构建了%1$s的新数据集，并用%2$s提升了效果。",
+)
+
+
+SEARCH_WORDS = (
+    "retrieval", "reinforcement", "adversarial", "multimodal", "retrieval augmented generation",
+    "智能体", "知识蒸馏", "扩散模型", "幻觉检测", "强化学习 鲁棒性评估",
+)
+
+
+
+# --- database: N published papers -------------------------------------------------
+
+def scalar(query: str, params=None):
+    with connection.cursor() as cursor:
+        cursor.execute(query, params)
+        return cursor.fetchone()[0]
+
+
+def execute(query: str, params=None) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(query, params)
+        return cursor.rowcount
+
+
+def data_ready(n: int) -> bool:
+    published = scalar("SELECT count(*) FROM papers_summary WHERE status = 'published'")
+    if published < n:
+        return False
+    return bool(
+        scalar("SELECT count(*) FROM papers_digest WHERE status = 'published'")
+        and not scalar(
+            "SELECT count(*) FROM papers_paper p JOIN papers_summary s ON s.paper_id = p.id "
+            "WHERE s.status = 'published' AND p.search_vector IS NULL"
+        )
+    )
+
+
+def filler_columns(table: str, given: set[str]) -> dict[str, str]:
+    """SQL values for the NOT NULL, default-less columns the INSERT does not name.
+
+    Django keeps defaults in Python, not in the table, so a column added later by
+    somebody else's migration would otherwise break these INSERTs.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT column_name, data_type FROM information_schema.columns "
+            "WHERE table_schema = current_schema() AND table_name = %s AND is_nullable = 'NO' "
+            "AND column_default IS NULL AND is_identity = 'NO'",
+            [table],
+        )
+        missing = [(name, kind) for name, kind in cursor.fetchall() if name not in given]
+    by_type = {"jsonb": "'[]'::jsonb", "boolean": "false", "timestamp with time zone": "now()", "date": "current_date"}
+    numeric = {"integer", "bigint", "smallint", "numeric", "double precision", "real"}
+    return {name: by_type.get(kind, "0" if kind in numeric else "''") for name, kind in missing}
+
+
+def insert_select(table: str, values: dict[str, str], rest: str, params=None) -> int:
+    """``INSERT INTO table (columns) SELECT values rest``, other required columns filled in."""
+    values = {**values, **filler_columns(table, set(values))}
+    columns = ", ".join(values)
+    return execute(f"INSERT INTO {table} ({columns}) SELECT {', '.join(values.values())} {rest}", params)
+
+
+def create_summaries() -> int:
+    """A published Summary for every paper: Chinese headline and one-liner, nothing else."""
+    pick = "({}::text[])[1 + (h / {} %% {})]"
+    # h: a well-mixed non-negative number per paper id (Knuth's multiplicative hash).
+    subject = pick.format("%(subjects)s", 1, len(ZH_SUBJECTS))
+    aspect = pick.format("%(aspects)s", 7, len(ZH_ASPECTS))
+    subject2 = pick.format("%(subjects)s", 131, len(ZH_SUBJECTS))
+    aspect2 = pick.format("%(aspects)s", 2741, len(ZH_ASPECTS))
+    headline = f"format({pick.format('%(headlines)s', 58757, len(ZH_HEADLINES))}, {subject}, {aspect})"
+    tldr = f"format({pick.format('%(tldrs)s', 524287, len(ZH_TLDRS))}, {subject2}, {aspect2})"
+    return insert_select(
+        "papers_summary",
+        {
+            "paper_id": "id", "headline_zh": headline, "tldr": tldr, "summary_language": "'zh'",
+            "status": "'published'", "published_at": "now()", "key_points": "'[]'::jsonb", "keywords": "'[]'::jsonb",
+            "created_at": "now()", "modified_at": "now()",
+        },
+        "FROM (SELECT id, (id * 2654435761) %% 4294967296 AS h FROM papers_paper) AS p",
+        {
+            "subjects": ZH_SUBJECTS, "aspects": ZH_ASPECTS,
+            "headlines": list(ZH_HEADLINES), "tldrs": list(ZH_TLDRS),
+        },
+    )
+
+
+def create_digests() -> int:
+    """One published all-topics digest a day for the last DIGEST_DAYS days, newest papers first."""
+    execute("TRUNCATE papers_digest RESTART IDENTITY CASCADE")
+    insert_select(
+        "papers_digest",
+        {
+            "date": "current_date - day", "title": "'Daily digest ' || to_char(current_date - day, 'YYYY-MM-DD')",
+            "status": "'published'", "published_at": "now()", "created_at": "now()", "modified_at": "now()",
+        },
+        "FROM generate_series(0, %s) AS day",
+        [DIGEST_DAYS - 1],
+    )
+    return insert_select(
+        "papers_digestentry",
+        {"digest_id": "d.id", "paper_id": "r.id", "position": "r.n %% %s"},
+        """FROM (SELECT id, row_number() OVER (ORDER BY published DESC, arxiv_id DESC) - 1 AS n FROM papers_paper) AS r
+           JOIN papers_digest AS d ON d.date = current_date - (r.n / %s)::int AND d.topic_id IS NULL
+           WHERE r.n < %s""",
+        [DIGEST_SIZE, DIGEST_SIZE, DIGEST_SIZE * DIGEST_DAYS],
+    )
+
+
+def index_all() -> int:
+    """``papers.services.search_index.index_papers`` for every paper, as one UPDATE.
+
+    index_papers segments each entry's Chinese text with jieba in Python (about
+    0.1 ms a paper, plus loading every Summary).  Here the only Chinese fields are
+    the headline and the one-liner, made from a few hundred distinct strings, so
+    each distinct string is segmented once; jieba treats the space that
+    ``chinese_document`` puts between fields as a boundary, so segmenting the
+    fields apart gives the same words.  ``check_index`` compares with index_papers.
+    Stemming the abstracts is most of the work: one UPDATE per CPU, each on its
+    share of the papers.
+    """
+    from papers.services.search_index import segment
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT headline_zh FROM papers_summary UNION SELECT tldr FROM papers_summary")
+        texts = [row[0] for row in cursor.fetchall()]
+        cursor.execute("DROP TABLE IF EXISTS bench_segmented")
+        cursor.execute("CREATE UNLOGGED TABLE bench_segmented (text text PRIMARY KEY, words text)")
+        cursor.execute(
+            "INSERT INTO bench_segmented SELECT * FROM unnest(%s::text[], %s::text[])",
+            [texts, [segment(t) for t in texts]],
+        )
+    parts = max(1, os.cpu_count() or 1)
+
+    def update(part: int) -> int:
+        with psycopg.connect(**connection.get_connection_params(), autocommit=True) as conn:
+            return conn.execute(
+                """
+                UPDATE papers_paper AS p SET search_vector =
+                    setweight(to_tsvector('english', p.title), 'A')
+                    || setweight(to_tsvector('simple', concat_ws(' ', nullif(h.words, ''), nullif(t.words, ''))), 'B')
+                    || setweight(to_tsvector('english', p.abstract || ' ' || p.comments), 'C')
+                FROM papers_summary AS s, bench_segmented AS h, bench_segmented AS t
+                WHERE s.paper_id = p.id AND h.text = s.headline_zh AND t.text = s.tldr AND p.id %% %s = %s
+                """,
+                [parts, part],
+            ).rowcount
+
+    try:
+        with ThreadPoolExecutor(max_workers=parts) as pool:
+            return sum(pool.map(update, range(parts)))
+    finally:
+        execute("DROP TABLE bench_segmented")
+
+
+def check_index(sample: int = 50) -> None:
+    """Recompute a sample with papers.services.search_index.index_papers; the vectors must not change."""
+    from papers.services.search_index import index_papers
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT id, search_vector::text FROM papers_paper ORDER BY random() LIMIT %s", [sample])
+        before = dict(cursor.fetchall())
+        index_papers(list(before))
+        cursor.execute("SELECT id, search_vector::text FROM papers_paper WHERE id = ANY(%s)", [list(before)])
+        differ = [pk for pk, vector in cursor.fetchall() if vector != before[pk]]
+    if differ:
+        raise SystemExit(f"bench.pages: bulk search vectors differ from index_papers for papers {differ[:10]}")
+
+
+def ensure_data(n: int, rebuild: bool = False) -> None:
+    if not rebuild and data_ready(n):
+        count = scalar("SELECT count(*) FROM papers_summary WHERE status = 'published'")
+        print(f"setup: skipped, the database already holds {count:,} published papers")
+        return
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="paperdesk-bench-") as folder:
+        path = Path(folder) / "arxiv-metadata-oai-snapshot.jsonl"
+        write_snapshot(path, n)
+        truncate_papers()
+        step = time.perf_counter()
+        imported = run_import(path)
+    if imported["created"] != n or imported["failed"]:
+        raise SystemExit(
+            f"bench.pages: import created {imported['created']} of {n} papers, {imported['failed']} failed "
+            f"(ImportBatch #{imported['batch']}); first errors: {imported['errors']}"
+        )
+    times = {"import": time.perf_counter() - step}
+    for name, work in (("summaries", create_summaries), ("digests", create_digests), ("search vectors", index_all)):
+        step = time.perf_counter()
+        work()
+        times[name] = time.perf_counter() - step
+    check_index()
+    step = time.perf_counter()
+    for table in ("papers_paper", "papers_summary", "papers_digest", "papers_digestentry", "papers_authorship",
+                  "papers_author"):
+        execute(f"VACUUM ANALYZE {table}")
+    times["vacuum analyze"] = time.perf_counter() - step
+    detail = ", ".join(f"{name} {seconds:.1f} s" for name, seconds in times.items())
+    print(f"setup: {n:,} published papers in {time.perf_counter() - started:.1f} s ({detail})")
+
+
+
+# --- what to request ---------------------------------------------------------------
+
+@dataclass
+class Targets:
+    digest_dates: list[str]
+    paper_ids: list[str]  # many, for uncached pages
+    cached_paper_ids: list[str]  # fewer, each rendered once before the cached run
+    search_queries: list[str]
+
+
+def pick_targets(seed: int = 7) -> Targets:
+    rng = random.Random(seed)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT to_char(date, 'YYYY-MM-DD') FROM papers_digest WHERE status = 'published' ORDER BY date")
+        dates = [row[0] for row in cursor.fetchall()]
+        cursor.execute(
+            "SELECT p.arxiv_id FROM papers_paper p JOIN papers_summary s ON s.paper_id = p.id "
+            "WHERE s.status = 'published' ORDER BY p.id"
+        )
+        ids = [row[0] for row in cursor.fetchall()]
+    sample = rng.sample(ids, min(len(ids), 2000))
+    return Targets(dates, sample, sample[:200], list(SEARCH_WORDS))
+
+
+def count_matches(queries: list[str]) -> dict[str, int]:
+    from papers.models import Paper
+    from papers.site.search import matching
+
+    return {q: matching(Paper.objects.published(), q).count() for q in queries}
+
+
+def write_static_page(static_root: Path, arxiv_id: str) -> int:
+    """The paper page as rendered by the site, saved as a static file: same bytes, no work."""
+    from django.test import Client
+
+    response = Client().get(f"/paper/{arxiv_id}/", HTTP_HOST="127.0.0.1")
+    if response.status_code != 200:
+        raise SystemExit(f"bench.pages: /paper/{arxiv_id}/ answered {response.status_code} in process")
+    path = static_root / STATIC_NAME
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(response.content)
+    return len(response.content)
