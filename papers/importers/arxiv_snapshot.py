@@ -14,6 +14,7 @@ from typing import Iterator
 import orjson
 
 from . import text as tx
+from .jsonl import json_lines
 from .records import ParseFailure, Parsed, PaperRecord
 from .sources import InputFile
 
@@ -120,29 +121,23 @@ DUPLICATE_WINDOW = 10_000
 
 def parse(file: InputFile) -> Iterator[Parsed]:
     seen: OrderedDict[str, int] = OrderedDict()
-    for line in file.lines():
-        if not line.text.strip():
+    for decoded in json_lines(file, loads=orjson.loads):  # orjson: twice as fast as json, on millions of lines
+        if isinstance(decoded, ParseFailure):
+            yield decoded
             continue
-        if not line.valid:
-            yield ParseFailure(file.name, line.number, "invalid UTF-8")
-            continue
+        number, item = decoded
         try:
-            item = orjson.loads(line.text)  # twice as fast as json's, on millions of lines
-        except orjson.JSONDecodeError as exc:
-            yield ParseFailure(file.name, line.number, f"malformed JSON: {exc.msg} at column {exc.colno}")
-            continue
-        try:
-            result = record_from_item(item, file.name, line.number)
+            result = record_from_item(item, file.name, number)
         except (TypeError, AttributeError, ValueError) as exc:
-            result = ParseFailure(file.name, line.number, f"a field has the wrong type: {exc}")
+            result = ParseFailure(file.name, number, f"a field has the wrong type: {exc}")
         if isinstance(result, PaperRecord):
             if result.arxiv_id in seen:
                 result = ParseFailure(
-                    file.name, line.number, f"duplicate entry: {result.arxiv_id} already appears at line {seen[result.arxiv_id]}",
+                    file.name, number, f"duplicate entry: {result.arxiv_id} already appears at line {seen[result.arxiv_id]}",
                     result.arxiv_id,
                 )
             else:
-                seen[result.arxiv_id] = line.number
+                seen[result.arxiv_id] = number
                 if len(seen) > DUPLICATE_WINDOW:
                     seen.popitem(last=False)
         yield result

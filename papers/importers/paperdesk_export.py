@@ -8,12 +8,12 @@ digests, so export → import into an empty database reproduces the desk.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from typing import Iterator
 
 from papers.summary_fields import empty_value
 
 from . import text as tx
+from .jsonl import json_lines
 from .records import SUMMARY_TEXT_FIELDS, DigestRef, ParseFailure, Parsed, PaperRecord, SummaryRecord, TopicRecord
 from .sources import InputFile
 
@@ -73,23 +73,17 @@ def _paper(item: dict, source: str, line: int, digests: dict) -> PaperRecord | P
 
 def parse(file: InputFile) -> Iterator[Parsed]:
     digests: dict[tuple, dict] = {}
-    for line in file.lines():
-        if not line.text.strip():
+    for decoded in json_lines(file):
+        if isinstance(decoded, ParseFailure):
+            yield decoded
             continue
-        if not line.valid:
-            yield ParseFailure(file.name, line.number, "invalid UTF-8")
-            continue
-        try:
-            item = json.loads(line.text)
-        except json.JSONDecodeError as exc:
-            yield ParseFailure(file.name, line.number, f"malformed JSON: {exc.msg} at column {exc.colno}")
-            continue
+        number, item = decoded
         if not isinstance(item, dict):
-            yield ParseFailure(file.name, line.number, "line is JSON but not an object")
+            yield ParseFailure(file.name, number, "line is JSON but not an object")
             continue
         if HEADER_KEY in item:
             if item[HEADER_KEY] != VERSION:
-                yield ParseFailure(file.name, line.number, f"export version {item[HEADER_KEY]} is not supported")
+                yield ParseFailure(file.name, number, f"export version {item[HEADER_KEY]} is not supported")
                 return
             continue
         kind = item.get("kind")
@@ -97,13 +91,13 @@ def parse(file: InputFile) -> Iterator[Parsed]:
             if kind == "topic":
                 yield TopicRecord(
                     slug=item["slug"], name_zh=item.get("name_zh", ""), name_en=item.get("name_en", ""),
-                    position=int(item.get("position", 100)), source=file.name, line=line.number,
+                    position=int(item.get("position", 100)), source=file.name, line=number,
                 )
             elif kind == "digest":
                 digests[(item["date"], item.get("topic"))] = item
             elif kind == "paper":
-                yield _paper(item, file.name, line.number, digests)
+                yield _paper(item, file.name, number, digests)
             else:
-                yield ParseFailure(file.name, line.number, f"unknown record kind “{kind}”")
+                yield ParseFailure(file.name, number, f"unknown record kind “{kind}”")
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
-            yield ParseFailure(file.name, line.number, f"malformed {kind or 'record'}: {exc!r}")
+            yield ParseFailure(file.name, number, f"malformed {kind or 'record'}: {exc!r}")

@@ -8,34 +8,31 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, make_dataclass
 from functools import lru_cache
 from operator import attrgetter
 
 from django.utils.text import slugify
 
 from papers.markup import plain_text
+from papers.summary_fields import LIST_FIELDS
 from papers.summary_fields import TEXT_FIELDS as SUMMARY_TEXT_FIELDS
 
 
-@dataclass
-class SummaryRecord:
-    """The entry text a source gives for a paper.  Empty means "not given"."""
+def _text_field(name: str) -> tuple:
+    return (name, list[str], field(default_factory=list)) if name in LIST_FIELDS else (name, str, field(default=""))
 
-    headline_zh: str = ""
-    title_zh: str = ""
-    abstract_zh: str = ""
-    tldr: str = ""
-    key_points: list[str] = field(default_factory=list)
+
+# One attribute per entry text field, empty by default: the list is defined once, with the model.
+SummaryText = make_dataclass("SummaryText", [_text_field(name) for name in SUMMARY_TEXT_FIELDS],
+                             namespace={"__module__": __name__})
+
+
+@dataclass
+class SummaryRecord(SummaryText):
+    """The entry text a source gives for a paper (``SummaryText``'s fields).  Empty means "not given"."""
+
     summary_language: str = ""
-    background: str = ""
-    prior_work: str = ""
-    method: str = ""
-    results: str = ""
-    method_details: str = ""
-    conclusion: str = ""
-    affiliation: str = ""
-    keywords: list[str] = field(default_factory=list)
     structured_html: str = ""
     # From our own export only: the state and the machine text it started from.
     status: str = ""

@@ -14,6 +14,7 @@ import shutil
 import sys
 import tempfile
 import urllib.request
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Callable, Iterator
@@ -137,13 +138,21 @@ class _NonClosing(io.BufferedIOBase):
         pass
 
 
-def fetch_url(url: str, *, user_agent: str, timeout: float = 60) -> InputFile:
+@contextmanager
+def opened_url(url: str, *, user_agent: str, timeout: float = 60):
+    """An HTTP(S) response with our User-Agent; any network failure, while opening or reading, is an InputError."""
     request = urllib.request.Request(url, headers={"User-Agent": user_agent})
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 - http(s) only, checked by caller
-            spool = _spool(response)
+        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 - http(s) URLs only
+            yield response
     except OSError as exc:
         raise InputError(url, f"cannot fetch: {exc}") from exc
+
+
+def fetch_url(url: str, *, user_agent: str, timeout: float = 60) -> InputFile:
+    """A URL as an input file, spooled (to disk past a size) so it can be read more than once."""
+    with opened_url(url, user_agent=user_agent, timeout=timeout) as response:
+        spool = _spool(response)
     return InputFile(url, _reopenable(spool))
 
 

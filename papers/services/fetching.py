@@ -23,7 +23,6 @@ from __future__ import annotations
 import datetime as dt
 import time
 import urllib.parse
-import urllib.request
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -33,7 +32,7 @@ from django.utils import timezone
 
 from papers.importers import arxiv_announce
 from papers.importers.arxiv_atom import published_times
-from papers.importers.sources import InputError, InputFile, from_bytes
+from papers.importers.sources import InputError, InputFile, from_bytes, opened_url
 from papers.importers.arxiv_announce import WEEKDAYS
 from papers.models import Digest, DigestEntry, FetchDayItem, ImportBatch, Paper, RecordError, Summary
 from papers.services import ledger
@@ -57,12 +56,8 @@ def page_url(query: str, start: int, size: int) -> str:
 
 
 def http_get(url: str) -> bytes:
-    request = urllib.request.Request(url, headers={"User-Agent": settings.IMPORT_USER_AGENT})
-    try:
-        with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310 - configured https URL
-            return response.read()
-    except OSError as exc:
-        raise InputError(url, f"cannot fetch: {exc}") from exc
+    with opened_url(url, user_agent=settings.IMPORT_USER_AGENT) as response:
+        return response.read()
 
 
 def last_success(query_name: str) -> dt.datetime | None:

@@ -65,44 +65,54 @@ class LatestPapersFeed(Feed):
         return [paper.topic.name_en] if paper.topic else []
 
 
-class LatestPapersAtom(LatestPapersFeed):
+class AtomFeed:
+    """The same feed in Atom (its subtitle is RSS's description)."""
+
     feed_type = Atom1Feed
     subtitle = LatestPapersFeed.description
 
 
-class TopicFeed(LatestPapersFeed):
+class OneSubjectFeed(LatestPapersFeed):
+    """Published entries of one topic or tag, found by the slug in the URL."""
+
+    model: type
+    page_name = ""  # the URL name of the subject's page
+    lookup = ""  # how a paper is filtered by the subject
+
     def get_object(self, request, slug=None):
-        return get_object_or_404(Topic, slug=slug)
+        return get_object_or_404(self.model, slug=slug)
 
     def title(self, obj):
-        return f"Paperdesk · {obj.name_zh} / {obj.name_en}"
+        return f"Paperdesk · {self.subject_name(obj)}"
 
     def link(self, obj=None):
-        return reverse("topic", args=[obj.slug])
+        return reverse(self.page_name, args=[obj.slug])
 
     def filter(self, queryset, obj):
-        return queryset.filter(topic=obj)
+        return queryset.filter(**{self.lookup: obj})
+
+    def subject_name(self, obj) -> str:
+        return obj.name
 
 
-class TopicAtom(TopicFeed):
-    feed_type = Atom1Feed
-    subtitle = LatestPapersFeed.description
+class TopicFeed(OneSubjectFeed):
+    model, page_name, lookup = Topic, "topic", "topic"
+
+    def subject_name(self, topic) -> str:
+        return f"{topic.name_zh} / {topic.name_en}"
 
 
-class TagFeed(LatestPapersFeed):
-    def get_object(self, request, slug=None):
-        return get_object_or_404(Tag, slug=slug)
-
-    def title(self, obj):
-        return f"Paperdesk · {obj.name}"
-
-    def link(self, obj=None):
-        return reverse("tag", args=[obj.slug])
-
-    def filter(self, queryset, obj):
-        return queryset.filter(tags=obj)
+class TagFeed(OneSubjectFeed):
+    model, page_name, lookup = Tag, "tag", "tags"
 
 
-class TagAtom(TagFeed):
-    feed_type = Atom1Feed
-    subtitle = LatestPapersFeed.description
+class LatestPapersAtom(AtomFeed, LatestPapersFeed):
+    pass
+
+
+class TopicAtom(AtomFeed, TopicFeed):
+    pass
+
+
+class TagAtom(AtomFeed, TagFeed):
+    pass

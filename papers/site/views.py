@@ -131,28 +131,24 @@ def paper_detail(request, arxiv_id: str):
     )
 
 
-@require_GET
-@cached_page(lambda request, slug: [f"topic:{slug}", "papers"])
-def topic_detail(request, slug: str):
-    topic = get_object_or_404(Topic, slug=slug)
-    return _filtered_list(request, Paper.objects.published().filter(topic=topic), "papers/paper_list.html",
-                          {"heading_object": topic, "kind": "topic", "feed_slug": slug})
+def _one_subject_list(model, kind: str, lookup: str, *, has_feed: bool):
+    """The list page of one topic, tag or author: the published papers that ``lookup`` finds for it."""
+
+    @require_GET
+    @cached_page(lambda request, slug: [f"{kind}:{slug}", "papers"])
+    def view(request, slug: str):
+        subject = get_object_or_404(model, slug=slug)
+        context = {"heading_object": subject, "kind": kind, **({"feed_slug": slug} if has_feed else {})}
+        return _filtered_list(request, Paper.objects.published().filter(**{lookup: subject}),
+                              "papers/paper_list.html", context)
+
+    view.__name__ = view.__qualname__ = f"{kind}_detail"
+    return view
 
 
-@require_GET
-@cached_page(lambda request, slug: [f"tag:{slug}", "papers"])
-def tag_detail(request, slug: str):
-    tag = get_object_or_404(Tag, slug=slug)
-    return _filtered_list(request, Paper.objects.published().filter(tags=tag), "papers/paper_list.html",
-                          {"heading_object": tag, "kind": "tag", "feed_slug": slug})
-
-
-@require_GET
-@cached_page(lambda request, slug: [f"author:{slug}", "papers"])
-def author_detail(request, slug: str):
-    author = get_object_or_404(Author, slug=slug)
-    return _filtered_list(request, Paper.objects.published().filter(authorships__author=author),
-                          "papers/paper_list.html", {"heading_object": author, "kind": "author"})
+topic_detail = _one_subject_list(Topic, "topic", "topic", has_feed=True)
+tag_detail = _one_subject_list(Tag, "tag", "tags", has_feed=True)
+author_detail = _one_subject_list(Author, "author", "authorships__author", has_feed=False)
 
 
 @require_GET
