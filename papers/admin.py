@@ -65,15 +65,22 @@ class GenerationAdmin(admin.ModelAdmin):
     show_full_result_count = False
 
 
-class RecordErrorInline(admin.TabularInline):
-    model = RecordError
+class ReadOnlyInline(admin.TabularInline):
+    """Rows a process wrote (an import's errors, a fetch's papers): shown, never added, changed or deleted."""
+
     extra = 0
     can_delete = False
-    fields = ("level", "file", "line", "arxiv_id", "reason")
-    readonly_fields = fields
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.fields
 
     def has_add_permission(self, request, obj=None):
         return False
+
+
+class RecordErrorInline(ReadOnlyInline):
+    model = RecordError
+    fields = ("level", "file", "line", "arxiv_id", "reason")
 
 
 @admin.register(ImportBatch)
@@ -88,15 +95,9 @@ class ImportBatchAdmin(admin.ModelAdmin):
         return False
 
 
-class FetchDayItemInline(admin.TabularInline):
+class FetchDayItemInline(ReadOnlyInline):
     model = FetchDayItem
-    extra = 0
-    can_delete = False
     fields = ("arxiv_id", "announce_type", "outcome", "reason", "paper")
-    readonly_fields = fields
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
     def has_view_permission(self, request, obj=None):
         """Whoever may read a day's ledger reads its papers."""

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from django.http import QueryDict
 
-from papers import search
-from papers.filters import PaperFilter
 from papers.models import Author, Digest, Paper, Topic
+from papers.site import search
+from papers.site.filters import PaperFilter
 from subscriptions.models import Subscription
 from subscriptions.periods import days_of
 
