@@ -107,13 +107,13 @@ def chinese_text(sentences: list[list[str]]) -> str:
 
 @lru_cache(maxsize=None)
 def _segmented(term: str) -> str:
-    from papers.search import segment
+    from papers.services.search_index import segment
 
     return segment(term)
 
 
 def chinese_segmented(sentences: list[list[str]]) -> str:
-    """``papers.search.segment(chinese_text(sentences))`` without running jieba on the whole text.
+    """``papers.services.search_index.segment(chinese_text(sentences))`` without running jieba on the whole text.
 
     jieba cuts text at every character outside its word characters before it
     looks for words, so each term is segmented on its own and the result is the

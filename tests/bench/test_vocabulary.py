@@ -5,7 +5,7 @@ import random
 
 from bench import vocabulary
 from bench.search_terms import all_terms, classify
-from papers.search import segment
+from papers.services.search_index import segment
 
 
 def test_the_chinese_words_of_a_bench_abstract_are_what_the_search_index_makes_of_it():
