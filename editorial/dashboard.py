@@ -1,11 +1,13 @@
 """What the desk needs to see first: counts per state, my queue, the oldest waiting, today's digest,
-published entries whose paper arXiv replaced with a changed English text, and the announcement ledger."""
+published entries whose paper arXiv replaced with a changed English text, the announcement ledger, and imports
+running or interrupted."""
 from __future__ import annotations
 
 from django.db.models import Case, Count, When
 from django.utils import timezone
 
 from editorial.diffs import inline_diff
+from editorial.imports import desk_imports
 from editorial.ledger import desk_ledger
 from editorial.workflow import digest_blockers
 from papers.models import Digest, Paper, Status, Summary
@@ -33,6 +35,7 @@ def dashboard(user) -> dict:
         "digest": digest,
         "blockers": digest_blockers(digest)[:10] if digest else [],
         **desk_ledger(),
+        **desk_imports(),
         "rereview": [
             {"summary": s, "changes": source_diffs(s)}
             for s in Summary.objects.needs_rereview().select_related("paper").order_by("modified_at")[:10]

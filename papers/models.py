@@ -480,6 +480,7 @@ class ImportBatch(models.Model):
         DONE = "done", _("Done")
         DONE_WITH_ERRORS = "done_with_errors", _("Done with errors")
         FAILED = "failed", _("Failed")
+        INTERRUPTED = "interrupted", _("Interrupted: its process is gone")
 
     source = models.TextField()
     format = models.CharField(max_length=30, blank=True)
@@ -494,6 +495,12 @@ class ImportBatch(models.Model):
     unchanged = models.PositiveIntegerField(default=0)
     failed = models.PositiveIntegerField(default=0)
     files = models.JSONField(default=list, blank=True, help_text="Per-file counts: file, format, created, updated, unchanged, failed.")
+    # Who runs it and when it last wrote: a running batch whose process is gone is marked interrupted
+    # (papers.services.batches), never left running forever.
+    host = models.CharField(max_length=255, blank=True)
+    pid = models.PositiveIntegerField(null=True, blank=True)
+    pid_started = models.BigIntegerField(null=True, blank=True, help_text="The process's start, in clock ticks since boot (Linux).")
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-started_at"]

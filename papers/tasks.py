@@ -8,6 +8,7 @@ from django.conf import settings
 
 from papers.models import ImportBatch, Paper
 from papers.services.fetching import arxiv_announcements_fetch, arxiv_fetch
+from papers.services.batches import import_batches_mark_interrupted
 from papers.services.generation import summary_generate, summary_mark_failed
 from papers.services.ingest import IngestOptions, import_sources
 from papers.services.ledger import arxiv_today, fetch_retry_due
@@ -68,6 +69,12 @@ def retry_announcements(categories: list[str] | None = None) -> int | None:
     if not fetch_retry_due(categories=categories or settings.ARXIV_CATEGORIES):
         return None
     return fetch_announcements(categories)
+
+
+@shared_task(name="papers.mark_interrupted_imports")
+def mark_interrupted_imports() -> list[int]:
+    """Scheduled every 10 minutes: running imports whose process is gone become interrupted."""
+    return [batch.pk for batch in import_batches_mark_interrupted()]
 
 
 @shared_task(name="papers.import_sources", acks_late=True, reject_on_worker_lost=True)

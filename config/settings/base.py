@@ -155,6 +155,7 @@ CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {
     "papers.fetch_arxiv": {"queue": "fetch"},
     "papers.fetch_announcements": {"queue": "fetch"},
+    "papers.retry_announcements": {"queue": "fetch"},
     "papers.import_sources": {"queue": "fetch"},
     "papers.summarize_paper": {"queue": "llm"},
     # Mail waits on an SMTP server, not on arXiv or a model: its own queue, so neither holds up the other.
@@ -250,6 +251,9 @@ ARXIV_BACKFILL_MAX_RESULTS = env.int("ARXIV_BACKFILL_MAX_RESULTS", default=10000
 
 # --- Import -----------------------------------------------------------------
 IMPORT_BATCH_SIZE = env.int("IMPORT_BATCH_SIZE", default=2000)
+# A running import on another host whose last heartbeat (one per written batch) is older than this is
+# marked interrupted; on the import's own host a process that is gone is noticed at once.
+IMPORT_STALE_SECONDS = env.int("IMPORT_STALE_SECONDS", default=15 * 60)
 IMPORT_USER_AGENT = env(
     "IMPORT_USER_AGENT", default="Paperdesk/0.1 (paper digest importer; +https://github.com/paperdesk)"
 )

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import logging
 import sys
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from papers import importers
+from papers.services.batches import import_batches_mark_interrupted
 from papers.services.fetching import arxiv_backfill
 from papers.services.ingest import IngestOptions, import_sources
 
@@ -47,6 +49,8 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **opts):
+        if opts["verbosity"] >= 2:  # why a batch the database rejected failed: its traceback
+            logging.getLogger("papers.services.ingest").setLevel(logging.DEBUG)
         if opts["batch_size"] < 1:
             raise CommandError("--batch-size must be at least 1", returncode=2)
         if opts["arxiv_range"]:
@@ -79,6 +83,9 @@ class Command(BaseCommand):
             result = import_sources_task.delay(targets, options.__dict__, opts["format"])
             self.stdout.write(f"queued import task {result.id}; follow it in the admin under Import batches")
             return
+        for interrupted in import_batches_mark_interrupted():
+            self.stdout.write(f"note: import batch #{interrupted.pk} was still marked running, but its process "
+                              f"(pid {interrupted.pid or '?'} on {interrupted.host or '?'}) is gone: marked interrupted")
         with _Progress(self.stderr, interactive=sys.stderr.isatty()) as progress:
             batch = import_sources(
                 opts["targets"], format=opts["format"], options=options, started_by="command",

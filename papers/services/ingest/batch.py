@@ -35,8 +35,11 @@ def write_batch(ctx: Context, stats: FileStats, records: list[PaperRecord], prog
                 raise _DryRunRollback
     except _DryRunRollback:
         ctx.forget_rolled_back()
-    except DatabaseError:
-        logger.warning("batch of %d failed; retrying record by record", len(records), exc_info=True)
+    except DatabaseError as exc:
+        # One line: the retry is how a batch recovers, not a crash. The traceback is for -v 2 (DEBUG).
+        logger.warning("batch of %d records failed (%s); retrying record by record", len(records),
+                       str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__)
+        logger.debug("the batch of %d records failed here:", len(records), exc_info=True)
         ctx.forget_rolled_back()
         outcomes = {}
         for record in records:

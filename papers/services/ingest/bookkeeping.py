@@ -79,7 +79,8 @@ def save_progress(ctx: Context) -> None:
     if ctx.errors:
         RecordError.objects.bulk_create(ctx.errors)
         ctx.errors = []
-    ctx.batch.save(update_fields=["processed", "created", "updated", "unchanged", "failed", "files"])
+    ctx.batch.heartbeat_at = timezone.now()  # a sign of life: papers.services.batches
+    ctx.batch.save(update_fields=["processed", "created", "updated", "unchanged", "failed", "files", "heartbeat_at"])
 
 
 def finish(ctx: Context) -> None:

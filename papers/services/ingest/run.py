@@ -8,6 +8,7 @@ from papers.importers import bulkgc, reader
 from papers.importers.records import FileNote, ParseFailure, PaperRecord, TopicRecord
 from papers.importers.sources import InputError, InputFile, expand
 from papers.models import ImportBatch, RecordError
+from papers.services import batches
 from papers.services.ingest.batch import write_batch
 from papers.services.ingest.bookkeeping import (
     Context, FileStats, IngestOptions, file_failure, finish, record_failure,
@@ -32,9 +33,10 @@ def import_sources(
 
 def _import_sources(targets, *, format, options: IngestOptions, started_by, user_agent, progress) -> ImportBatch:
     targets = list(targets)
+    batches.import_batches_mark_interrupted()  # none stays "running" after its process died
     batch = ImportBatch.objects.create(
         source=" ".join(t.name if isinstance(t, InputFile) else t for t in targets)[:2000], format=format or "",
-        started_by=started_by, dry_run=options.dry_run,
+        started_by=started_by, dry_run=options.dry_run, **batches.this_process(),
     )
     ctx = Context(batch=batch, options=options)
     formats = set()
