@@ -8,7 +8,8 @@ from .records import ParseFailure
 from .sources import InputFile
 
 
-def json_lines(file: InputFile, *, loads: Callable[[str], Any] = json.loads) -> Iterator[tuple[int, Any] | ParseFailure]:
+def json_lines(file: InputFile, *,
+               loads: Callable[[str], Any] = json.loads) -> Iterator[tuple[int, Any] | ParseFailure]:
     """Each non-blank line decoded, as (line number, value); a line that is not UTF-8 or not JSON as a ParseFailure.
 
     ``loads`` may be ``orjson.loads`` (its errors are ``json.JSONDecodeError``s too).

@@ -26,6 +26,7 @@ class _DryRunRollback(Exception):
 
 
 def write_batch(ctx: Context, stats: FileStats, records: list[PaperRecord], progress) -> None:
+    """Write ``records`` in one transaction; if the database refuses it, again one record per savepoint."""
     records = _dedupe(ctx, stats, records)
     try:
         with transaction.atomic():

@@ -58,6 +58,7 @@ class Context:
 
 
 def record_failure(ctx, stats: FileStats, file: str, line, reason: str, arxiv_id: str = "") -> None:
+    """Count a record that failed and keep where and why, to be written with the batch's progress."""
     stats.failed += 1
     ctx.batch.failed += 1
     ctx.errors.append(RecordError(batch=ctx.batch, file=file, line=line, reason=reason, arxiv_id=arxiv_id or ""))
@@ -76,6 +77,7 @@ def file_failure(ctx, stats: FileStats, exc: InputError) -> None:
 
 
 def save_progress(ctx: Context) -> None:
+    """Write the errors gathered so far and the counts, so a long import shows its progress as it goes."""
     if ctx.errors:
         RecordError.objects.bulk_create(ctx.errors)
         ctx.errors = []
@@ -84,6 +86,7 @@ def save_progress(ctx: Context) -> None:
 
 
 def finish(ctx: Context) -> None:
+    """Close the batch (failed only if nothing got through); if it wrote anything, every public page goes stale."""
     batch = ctx.batch
     batch.finished_at = timezone.now()
     if batch.failed and not (batch.created or batch.updated or batch.unchanged):

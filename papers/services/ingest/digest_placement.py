@@ -10,6 +10,7 @@ from papers.services.ingest.states import States, initial_state
 
 
 def topic_for(ctx: Context, name: str | None) -> Topic | None:
+    """The topic a source's name means: an alias, a slug or a name; a name found nowhere becomes a topic."""
     if not name:
         return None
     key = name.strip().lower()
@@ -29,6 +30,7 @@ def topic_for(ctx: Context, name: str | None) -> Topic | None:
 
 
 def topic_upsert(ctx: Context, item: TopicRecord) -> None:
+    """A topic as an export describes it (its names and place), unless the import is a dry run."""
     if ctx.options.dry_run:
         return
     Topic.objects.update_or_create(
@@ -55,6 +57,7 @@ def _digest(ctx: Context, states: States, ref: DigestRef) -> tuple[Digest, bool]
 
 
 def digest_entry_upsert(ctx: Context, states: States, paper_id: int, ref: DigestRef) -> bool:
+    """Put the paper at its place in the digest of the day and topic (made if missing); True if anything changed."""
     digest, changed = _digest(ctx, states, ref)
     entry = DigestEntry.objects.filter(digest=digest, paper_id=paper_id).first()
     if entry is None:

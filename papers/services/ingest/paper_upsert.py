@@ -26,6 +26,7 @@ def new_paper_row(record: PaperRecord, topic: Topic | None) -> dict:
 
 
 def merge_paper(paper: Paper, record: PaperRecord) -> set[str]:
+    """Apply a record to a paper: a newer version replaces, any other only fills what is empty; the fields changed."""
     newer = record.version is not None and (paper.version is None or record.version > paper.version)
     if record.version is not None and paper.version is not None and record.version < paper.version:
         return set()  # an older version never downgrades the paper
@@ -94,6 +95,7 @@ def _author_slugs(record: PaperRecord) -> list[str]:
 
 
 def add_tags(paper: Paper, tags: list[str]) -> bool:
+    """Add the tags the paper lacks (by name, any case); never removes one an editor set."""
     have = {t.lower() for t in paper.tags.names()}
     missing = [t for t in tags if t.lower() not in have]
     if missing:

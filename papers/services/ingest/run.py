@@ -60,6 +60,7 @@ def _import_sources(targets, *, format, options: IngestOptions, started_by, user
 
 
 def import_file(file: InputFile, *, ctx: Context, format: str | None, progress=None) -> FileStats:
+    """Parse one file (the format given, or detected) and write its records in batches; its counts."""
     stats = FileStats(file=file.name)
     pending: list[PaperRecord] = []
     error = None

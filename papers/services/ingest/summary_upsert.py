@@ -9,6 +9,7 @@ from papers.services.summaries import machine_updates, merge_edited
 
 
 def summary_upsert(ctx: Context, states: States, paper_id: int, record: PaperRecord) -> bool:
+    """Create the paper's entry, or bring a source's new text into it without losing an editor's; True if changed."""
     incoming = record.summary
     given = {name: value for name, value in incoming.text_fields().items() if value}
     publish = ctx.options.publish
