@@ -14,6 +14,7 @@ from django.db import models
 from django.db.backends.ddl_references import Statement
 from django.db.models import Count, F, OuterRef, Prefetch, Q, Subquery
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 from taggit.managers import TaggableManager
 
@@ -566,7 +567,7 @@ class ErrorReport(models.Model):
 
     class Kind(models.TextChoices):
         TRANSLATION = "translation", _("Translation")
-        SUMMARY = "summary", _("Summary")
+        SUMMARY = "summary", pgettext_lazy("what a reader reports as wrong", "Summary")
         METADATA = "metadata", _("Metadata (title, authors, links …)")
         OTHER = "other", _("Other")
 

@@ -206,6 +206,10 @@ SUBSCRIBE_RATE_EMAIL = env("SUBSCRIBE_RATE_EMAIL", default="3/h")
 # request comes from the proxy's address: name the header holding the client's, e.g. HTTP_X_REAL_IP.
 RATELIMIT_IP_META_KEY = env("RATELIMIT_IP_META_KEY", default=None)
 
+# Readers' error reports (papers/site/reports.py): reports one address may send (django-ratelimit's
+# "N/period"), counted in the default cache — Redis in production, shared by every web process.
+REPORT_RATE = env("REPORT_RATE", default="10/h")
+
 # --- Summarizer backends ---------------------------------------------------
 SUMMARIZER_BACKEND = env("SUMMARIZER_BACKEND", default="offline")  # "offline" or "openai"
 SUMMARIZER_MODEL = env("SUMMARIZER_MODEL", default="gpt-4o-mini")

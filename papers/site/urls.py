@@ -2,7 +2,7 @@
 from django.contrib.sitemaps.views import sitemap
 from django.urls import path
 
-from papers.site import feeds, views
+from papers.site import feeds, indexes, reports, views
 from papers.site.sitemaps import SITEMAPS
 
 urlpatterns = [
@@ -10,9 +10,14 @@ urlpatterns = [
     path("digest/", views.digest_archive, name="digest-archive"),
     path("digest/<str:date>/", views.digest_detail, name="digest"),
     path("digest/<str:date>/<str:topic>/", views.digest_detail, name="digest-topic"),
+    # Before the paper's own URL, whose <path:> would take "…/report" for part of an arXiv id.
+    path("paper/<path:arxiv_id>/report/", reports.report_error, name="report-error"),
     path("paper/<path:arxiv_id>/", views.paper_detail, name="paper"),
+    path("topic/", indexes.topic_index, name="topic-index"),
     path("topic/<str:slug>/", views.topic_detail, name="topic"),
+    path("tag/", indexes.tag_index, name="tag-index"),
     path("tag/<str:slug>/", views.tag_detail, name="tag"),
+    path("author/", indexes.author_index, name="author-index"),
     path("author/<str:slug>/", views.author_detail, name="author"),
     path("search/", views.search_view, name="search"),
     path("feed/rss/", feeds.LatestPapersFeed(), name="feed-rss"),

@@ -24,6 +24,7 @@ from papers.models import CARD_UNUSED_FIELDS, Author, Digest, DigestEntry, Paper
 from papers.site.search import CANDIDATES, search
 
 PAGE_SIZE = 20
+CORRECTIONS_SHOWN = 5  # the latest corrections a paper page lists
 
 
 class CappedPaginator(Paginator):
@@ -123,11 +124,13 @@ def paper_detail(request, arxiv_id: str):
     summary = getattr(paper, "summary", None)
     preview = summary is None or summary.status != Status.PUBLISHED
     corrected = [str(Summary._meta.get_field(n).verbose_name) for n in sorted(summary.edited_fields())] if summary else []
+    # Published text the desk changed after readers had seen it (recorded by the desk from the entry's history).
+    corrections = list(summary.corrections.all()[:CORRECTIONS_SHOWN]) if summary else []
     return render(
         request,
         "papers/paper_detail.html",
         {"paper": paper, "summary": summary, "preview": preview, "related": Paper.objects.related_to(paper),
-         "digests": paper.published_digests, "corrected": corrected},
+         "digests": paper.published_digests, "corrected": corrected, "corrections": corrections},
     )
 
 
