@@ -3,14 +3,14 @@ published entries whose paper arXiv replaced with a changed English text, the an
 running or interrupted."""
 from __future__ import annotations
 
-from django.db.models import Case, Count, When
+from django.db.models import Case, Count, Q, When
 from django.utils import timezone
 
 from editorial.diffs import inline_diff
 from editorial.imports import desk_imports
 from editorial.ledger import desk_ledger
 from editorial.workflow import digest_blockers
-from papers.models import Digest, Paper, Status, Summary
+from papers.models import Digest, ErrorReport, Paper, Status, Summary
 
 WAITING = [Status.IN_REVIEW, Status.CHANGES_REQUESTED, Status.APPROVED]
 
@@ -28,8 +28,11 @@ def dashboard(user) -> dict:
         Digest.objects.filter(date__lte=today).exclude(status=Status.PUBLISHED).select_related("topic").order_by("-date").first()
         or Digest.objects.filter(date=today).select_related("topic").first()
     )
+    reports = ErrorReport.objects.filter(resolved_at__isnull=True).aggregate(
+        open=Count("id"), mine=Count("id", filter=Q(assignee=user)), unassigned=Count("id", filter=Q(assignee=None)))
     return {
         "counts": [(s.label, s.value, counts.get(s.value, 0)) for s in Status],
+        "error_reports": reports,
         "mine": list(mine[:10]),
         "oldest": list(Summary.objects.filter(status__in=WAITING).select_related("paper").order_by("modified_at")[:5]),
         "digest": digest,

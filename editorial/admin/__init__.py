@@ -6,11 +6,13 @@ each screen lives: ``changelist`` (the entries' list, filters and bulk
 actions), ``edit_screen`` (an entry's change page and revision compare),
 ``workflow_panel`` (the transition buttons and actions entries and digests
 share), ``digests`` (the digest list and page), ``review_day`` (a day's
-entries reviewed on one page) and ``reports`` (the audit log and edit rates).
+entries reviewed on one page), ``reports`` (the audit log and edit rates) and
+``error_reports`` (readers' reports of errors: the queue, assigning, resolving).
 Importing this package registers them all.
 """
 from editorial.admin.digests import DigestAdmin
+from editorial.admin.error_reports import ErrorReportAdmin
 from editorial.admin.reports import AuditEntryAdmin
 from editorial.admin.summaries import SummaryAdmin
 
-__all__ = ["AuditEntryAdmin", "DigestAdmin", "SummaryAdmin"]
+__all__ = ["AuditEntryAdmin", "DigestAdmin", "ErrorReportAdmin", "SummaryAdmin"]

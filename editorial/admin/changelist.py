@@ -12,10 +12,11 @@ from django.core.paginator import Paginator
 from django.db import connection
 from django.shortcuts import render
 from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
 
 from editorial import workflow
 from editorial.forms import reviewers
-from papers.models import Digest
+from papers.models import Digest, ErrorReport
 from papers.services.versions import summary_rereviewed
 
 
@@ -61,6 +62,21 @@ class NeedsRereviewFilter(admin.SimpleListFilter):
         return queryset.needs_rereview() if self.value() == "yes" else queryset
 
 
+class HasOpenReportsFilter(admin.SimpleListFilter):
+    """For the entries' list: entries readers reported and nobody has resolved yet."""
+
+    title = _("readers' reports")
+    parameter_name = "reports"
+
+    def lookups(self, request, model_admin):
+        return [("open", _("Has open reports"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "open":
+            return queryset.filter(pk__in=ErrorReport.objects.filter(resolved_at__isnull=True).values("summary_id"))
+        return queryset
+
+
 class AssignForm(forms.Form):
     assignee = forms.ModelChoiceField(queryset=reviewers(), label="Reviewer")
 
@@ -69,7 +85,7 @@ class SummaryChangelist:
     """What the list of entries shows and the bulk actions it offers (mixed into ``SummaryAdmin``)."""
 
     list_display = ("arxiv_id", "headline", "status", "topic", "assignee", "machine", "modified_at")
-    list_filter = ("status", NeedsRereviewFilter, ("paper__topic", admin.RelatedOnlyFieldListFilter), DigestDateFilter,
+    list_filter = ("status", HasOpenReportsFilter, NeedsRereviewFilter, ("paper__topic", admin.RelatedOnlyFieldListFilter), DigestDateFilter,
                    "generation__backend", "generation__model", ("assignee", admin.RelatedOnlyFieldListFilter))
     search_fields = ("=paper__arxiv_id", "paper__title", "headline_zh", "title_zh", "paper__authors__name")
     list_select_related = ("paper__topic", "assignee", "generation")

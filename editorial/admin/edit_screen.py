@@ -13,6 +13,7 @@ from django.urls import path
 
 from editorial import workflow
 from editorial.checks import check_summary, glossary_findings
+from editorial.corrections import record_live_edit
 from editorial.dashboard import source_diffs
 from editorial.diffs import as_text, inline_diff
 from editorial.forms import EDITABLE, SummaryForm
@@ -75,6 +76,7 @@ class SummaryEditScreen:
             obj._history_user = request.user  # what SimpleHistoryAdmin.save_model would set
             obj.save(update_fields=[f.name for f in Summary._meta.concrete_fields
                                     if not f.primary_key and f.name not in WORKFLOW_FIELDS])
+            record_live_edit(obj, form.changed_data)  # readers see a published entry's edit at once
         if "reviewer" in form.changed_data:
             workflow.assign([obj], assignee=form.cleaned_data["reviewer"], user=request.user)
 
@@ -86,7 +88,8 @@ class SummaryEditScreen:
         ]
         return {"merge_conflicts": conflicts, "side_by_side": self.side_by_side(obj), "checks": check_summary(obj),
                 "source_change": obj.source_change, "source_change_diffs": source_diffs(obj),
-                "glossary": glossary_findings(obj), "paper": obj.paper, "provenance": field_provenance(obj)}
+                "glossary": glossary_findings(obj), "paper": obj.paper, "provenance": field_provenance(obj),
+                "error_reports": list(obj.error_reports.filter(resolved_at__isnull=True).select_related("assignee"))}
 
     def render_change_form(self, request, context, *args, **kwargs):
         form = context.get("adminform").form if context.get("adminform") else None
