@@ -6,6 +6,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from papers.models import (
     Author, FetchDay, FetchDayItem, Generation, GlossaryTerm, ImportBatch, Paper, RecordError, Summary, Topic, TopicAlias,
 )
+from papers.site.desk_search import EstimatedCountPaginator, IndexedSearchMixin
 
 
 @admin.register(Topic)
@@ -40,8 +41,11 @@ class SummaryInline(admin.StackedInline):
 
 
 @admin.register(Paper)
-class PaperAdmin(SimpleHistoryAdmin):
-    """Papers; History shows the text each new arXiv version replaced."""
+class PaperAdmin(IndexedSearchMixin, SimpleHistoryAdmin):
+    """Papers; History shows the text each new arXiv version replaced.
+
+    The search box takes an arXiv id (its index) or words (the full-text index): see ``papers.site.desk_search``.
+    """
 
     history_list_display = ("version", "title", "history_change_reason")
     list_display = ("arxiv_id", "version", "title", "topic", "published", "primary_category")
@@ -49,6 +53,7 @@ class PaperAdmin(SimpleHistoryAdmin):
     search_fields = ("=arxiv_id", "title")
     list_select_related = ("topic",)
     show_full_result_count = False
+    paginator = EstimatedCountPaginator
     readonly_fields = ("created_at", "modified_at", "links")
     inlines = [SummaryInline]
 

@@ -22,12 +22,13 @@ from papers import summary_fields
 from papers.markup import key_points_html
 
 
-class PostgresGinIndex(GinIndex):
-    """A GIN index on PostgreSQL, and nothing on other databases (SQLite searches without a vector).
+class PostgresOnlyIndex(models.Index):
+    """An index on PostgreSQL, and nothing on other databases.
 
     Declared in the model so the schema says what the database holds; SQLite
     gets an empty statement whenever Django would create or drop it there
-    (rebuilding a table, say).
+    (rebuilding a table, say).  For indexes only PostgreSQL's queries need at
+    scale, or whose definition SQLite would not take.
     """
 
     def create_sql(self, model, schema_editor, using="", **kwargs):
@@ -39,6 +40,10 @@ class PostgresGinIndex(GinIndex):
         if schema_editor.connection.vendor != "postgresql":
             return Statement("")
         return super().remove_sql(model, schema_editor, **kwargs)
+
+
+class PostgresGinIndex(PostgresOnlyIndex, GinIndex):
+    """A GIN index on PostgreSQL, and nothing on other databases (SQLite searches without a vector)."""
 
 
 def paper_published(path: str = "") -> Q:
@@ -346,6 +351,10 @@ class Summary(models.Model):
 
     class Meta:
         verbose_name_plural = "summaries"
+        indexes = [
+            # The few entries that need re-review (``needs_rereview``), found without reading every entry.
+            PostgresOnlyIndex(fields=["modified_at"], condition=~Q(source_change={}), name="summary_source_changed"),
+        ]
 
     def __str__(self):
         return self.headline_zh or self.title_zh or self.paper.title
@@ -398,6 +407,9 @@ class Generation(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        # The desk's backend and model filters list their values by skipping through these.
+        indexes = [models.Index(fields=["backend"], name="generation_backend"),
+                   models.Index(fields=["model"], name="generation_model")]
 
     def __str__(self):
         return f"{self.get_kind_display()} {self.backend} {self.model}".strip()

@@ -40,6 +40,15 @@ def _ts_query(terms: list[str]):
     return ts_query
 
 
+def vector_condition(query: str, field: str = "search_vector") -> Q | None:
+    """The full-text condition "every word of ``query``" on ``field`` (a path to a paper's vector); None without words.
+
+    PostgreSQL only: the desk's search (``papers.site.desk_search``) filters entries through their paper with it.
+    """
+    terms = _terms(query)
+    return Q(**{field: _ts_query(terms)}) if terms else None
+
+
 def matching(queryset: QuerySet, query: str, terms: list[str] | None = None) -> QuerySet:
     """Every paper matching every word of ``query`` (or of its ``terms``, if already segmented), unordered."""
     terms = _terms(query) if terms is None else terms
