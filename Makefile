@@ -72,6 +72,7 @@ BENCH_RUN ?= $(shell date -u +%Y%m%dT%H%M%SZ)
 bench: install-dev
 	BENCH_RUN=$(BENCH_RUN) $(BIN)/python -m bench.import_snapshot
 	BENCH_RUN=$(BENCH_RUN) $(BIN)/python -m bench.pages
+	BENCH_RUN=$(BENCH_RUN) $(BIN)/python -m bench.desk
 	BENCH_RUN=$(BENCH_RUN) $(BIN)/python -m bench.pipeline
 	BENCH_RUN=$(BENCH_RUN) $(BIN)/python -m bench.review_day
 	$(BIN)/python -m bench.results

@@ -108,8 +108,33 @@ def insert_select(table: str, values: dict[str, str], rest: str, params=None) ->
     return execute(f"INSERT INTO {table} ({columns}) SELECT {', '.join(values.values())} {rest}", params)
 
 
+ZH_SEED = 42424
+
+
+def create_chinese_abstracts() -> int:
+    """A Chinese abstract per paper from the Zipf vocabulary (``bench.vocabulary``), and its jieba words.
+
+    Written to an unlogged table that ``create_summaries`` and ``index_all``
+    read (and ``index_all`` drops): the words are what ``segment`` makes of
+    the text, without running jieba over a million abstracts.
+    """
+    from bench.vocabulary import chinese_abstract, chinese_segmented, chinese_text
+
+    rng = random.Random(ZH_SEED)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT id FROM papers_paper ORDER BY id")
+        ids = [row[0] for row in cursor.fetchall()]
+        cursor.execute("DROP TABLE IF EXISTS bench_zh")
+        cursor.execute("CREATE UNLOGGED TABLE bench_zh (paper_id bigint PRIMARY KEY, text text, words text)")
+        with cursor.copy("COPY bench_zh (paper_id, text, words) FROM STDIN") as copy:
+            for paper_id in ids:
+                sentences = chinese_abstract(rng)
+                copy.write_row((paper_id, chinese_text(sentences), chinese_segmented(sentences)))
+    return len(ids)
+
+
 def create_summaries() -> int:
-    """A published Summary for every paper: Chinese headline and one-liner, nothing else."""
+    """A published Summary for every paper: Chinese headline, abstract and one-liner, nothing else."""
     pick = "({}::text[])[1 + (h / {} %% {})]"
     # h: a well-mixed non-negative number per paper id (Knuth's multiplicative hash).
     subject = pick.format("%(subjects)s", 1, len(ZH_SUBJECTS))
@@ -121,11 +146,12 @@ def create_summaries() -> int:
     return insert_select(
         "papers_summary",
         {
-            "paper_id": "id", "headline_zh": headline, "tldr": tldr, "summary_language": "'zh'",
+            "paper_id": "id", "headline_zh": headline, "tldr": tldr, "abstract_zh": "z.text", "summary_language": "'zh'",
             "status": "'published'", "published_at": "now()", "key_points": "'[]'::jsonb", "keywords": "'[]'::jsonb",
             "created_at": "now()", "modified_at": "now()",
         },
-        "FROM (SELECT id, (id * 2654435761) %% 4294967296 AS h FROM papers_paper) AS p",
+        "FROM (SELECT id, (id * 2654435761) %% 4294967296 AS h FROM papers_paper) AS p "
+        "JOIN bench_zh AS z ON z.paper_id = p.id",
         {
             "subjects": ZH_SUBJECTS, "aspects": ZH_ASPECTS,
             "headlines": list(ZH_HEADLINES), "tldrs": list(ZH_TLDRS),
@@ -159,9 +185,10 @@ def index_all() -> int:
     """``papers.services.search_index.index_papers`` for every paper, as one UPDATE.
 
     index_papers segments each entry's Chinese text with jieba in Python (about
-    0.1 ms a paper, plus loading every Summary).  Here the only Chinese fields are
-    the headline and the one-liner, made from a few hundred distinct strings, so
-    each distinct string is segmented once; jieba treats the space that
+    0.1 ms a paper, plus loading every Summary).  Here the headline and the
+    one-liner are made from a few hundred distinct strings, so each distinct
+    string is segmented once, and the abstract's words come segmented from
+    ``create_chinese_abstracts``; jieba treats the space that
     ``chinese_document`` puts between fields as a boundary, so segmenting the
     fields apart gives the same words.  ``check_index`` compares with index_papers.
     Stemming the abstracts is most of the work: one UPDATE per CPU, each on its
@@ -186,10 +213,12 @@ def index_all() -> int:
                 """
                 UPDATE papers_paper AS p SET search_vector =
                     setweight(to_tsvector('english', p.title), 'A')
-                    || setweight(to_tsvector('simple', concat_ws(' ', nullif(h.words, ''), nullif(t.words, ''))), 'B')
+                    || setweight(to_tsvector('simple', concat_ws(' ', nullif(h.words, ''), nullif(z.words, ''),
+                                                                   nullif(t.words, ''))), 'B')
                     || setweight(to_tsvector('english', p.abstract || ' ' || p.comments), 'C')
-                FROM papers_summary AS s, bench_segmented AS h, bench_segmented AS t
-                WHERE s.paper_id = p.id AND h.text = s.headline_zh AND t.text = s.tldr AND p.id %% %s = %s
+                FROM papers_summary AS s, bench_segmented AS h, bench_segmented AS t, bench_zh AS z
+                WHERE s.paper_id = p.id AND h.text = s.headline_zh AND t.text = s.tldr AND z.paper_id = p.id
+                  AND p.id %% %s = %s
                 """,
                 [parts, part],
             ).rowcount
@@ -199,6 +228,7 @@ def index_all() -> int:
             return sum(pool.map(update, range(parts)))
     finally:
         execute("DROP TABLE bench_segmented")
+        execute("DROP TABLE IF EXISTS bench_zh")
 
 
 def check_index(sample: int = 50) -> None:
@@ -233,7 +263,8 @@ def ensure_data(n: int, rebuild: bool = False) -> None:
             f"(ImportBatch #{imported['batch']}); first errors: {imported['errors']}"
         )
     times = {"import": time.perf_counter() - step}
-    for name, work in (("summaries", create_summaries), ("digests", create_digests), ("search vectors", index_all)):
+    for name, work in (("Chinese abstracts", create_chinese_abstracts), ("summaries", create_summaries),
+                       ("digests", create_digests), ("search vectors", index_all)):
         step = time.perf_counter()
         work()
         times[name] = time.perf_counter() - step
