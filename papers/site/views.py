@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET
 from taggit.models import Tag
 
 from papers.site.caching import cached_page
+from papers.site.coverage import day_coverage
 from papers.site.filters import PaperFilter
 from papers.site.fragments import attach_cards
 from papers.models import CARD_UNUSED_FIELDS, Author, Digest, DigestEntry, Paper, Status, Summary, Topic
@@ -107,7 +108,7 @@ def digest_detail(request, date: str, topic: str | None = None):
     return render(
         request,
         "papers/digest_detail.html",
-        {"day": day, "digests": digests, "topic": topic_obj, "entries": entries,
+        {"day": day, "digests": digests, "topic": topic_obj, "entries": entries, "coverage": day_coverage(day),
          "topics": sorted({e.paper.topic for e in entries if e.paper.topic}, key=lambda t: (t.position, t.slug))},
     )
 
