@@ -2,10 +2,13 @@
 from __future__ import annotations
 
 import pytest
+from django.urls import reverse
+from django.utils import timezone, translation
 
 from editorial import workflow
 from editorial.corrections import record_live_edit
-from papers.models import Correction, Status
+from papers.models import Correction, Status, Summary
+from tests.editorial.test_editing import change_url, form_data
 from tests.factories import SummaryFactory
 
 pytestmark = pytest.mark.django_db
@@ -64,3 +67,24 @@ def test_a_live_edit_of_a_published_entry_is_a_correction_and_a_draft_edit_is_no
     assert record_live_edit(SummaryFactory(), ["tldr"]) is None
     assert record_live_edit(published, []) is None
     assert Correction.objects.count() == 1
+
+
+def test_an_editor_correcting_a_published_entry_in_the_admin_tells_readers(client, users):
+    summary = SummaryFactory(published=True)
+    client.force_login(users["editor"])
+    response = client.post(change_url(summary), form_data(summary, tldr="更正：一句话总结。"))
+    assert response.status_code == 302
+    assert list(Correction.objects.values_list("summary", "fields")) == [(summary.pk, ["tldr"])]
+    client.logout()
+    page = client.get(reverse("paper", args=[summary.paper.arxiv_id]), headers={"accept-language": "en"})
+    note = page.content.decode().split('class="corrections', 1)[1].split("</p>", 1)[0]
+    with translation.override("en"):
+        label = str(Summary._meta.get_field("tldr").verbose_name)
+    assert 'data-fields="tldr"' in note and f"Corrected on {timezone.localdate():%Y-%m-%d}: {label}" in note
+
+
+def test_editing_a_draft_in_the_admin_is_no_correction(client, users):
+    summary = SummaryFactory()
+    client.force_login(users["editor"])
+    assert client.post(change_url(summary), form_data(summary, tldr="草稿的修改。")).status_code == 302
+    assert not Correction.objects.exists()
