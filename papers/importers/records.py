@@ -199,7 +199,14 @@ def _plain_fields(obj, names: tuple[str, ...], lists: tuple[str, ...] = ()) -> N
     for name in lists:
         values = getattr(obj, name)
         if values:
-            setattr(obj, name, [text for value in values if (text := plain(value))])
+            setattr(obj, name, [text for value in values if (text := _plain_item(value))])
+
+
+def _plain_item(value):
+    """A list's item as plain text; an item with parts (a figure's caption and URL, from an export) part by part."""
+    if isinstance(value, dict):
+        return {key: plain(part) if isinstance(part, str) else part for key, part in value.items()}
+    return plain(value)
 
 
 def with_plain_text(item: Parsed) -> Parsed:
