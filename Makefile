@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 
-.PHONY: demo run test install install-dev system-deps bench local-model
+.PHONY: demo run test install install-dev system-deps bench local-model messages
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -45,11 +45,20 @@ demo: install
 	@echo "Paperdesk: http://127.0.0.1:$(PORT)/  (admin: http://127.0.0.1:$(PORT)/admin/)"
 	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
+## messages: extract every string of the product into locale/{zh_Hans,en} and compile them (needs GNU gettext:
+## `make system-deps`).  The compiled .mo files are committed, so `make demo` needs no gettext tools.
+## tests/test_catalogue.py fails while a string has no Chinese translation or the .mo is stale.
+messages: install
+	$(BIN)/python manage.py makemessages -l zh_Hans -l en
+	$(BIN)/python manage.py makemessages -d djangojs -l zh_Hans -l en
+	$(BIN)/python manage.py compilemessages
+
 # Debian's Chromium for the browser tests (never a downloaded browser) and CJK
-# fonts so that screenshots show Chinese.  Needs root, as on CI.
+# fonts so that screenshots show Chinese; GNU gettext for the catalogue test and `make messages`.
+# Needs root, as on CI.
 system-deps:
-	@command -v chromium >/dev/null 2>&1 && fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || \
-	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; }
+	@command -v chromium >/dev/null 2>&1 && command -v xgettext >/dev/null 2>&1 && fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk gettext >/dev/null; }
 
 ## run: web, worker and beat together on one machine (needs REDIS_URL; see README "The pipeline").
 run: install

@@ -1,11 +1,12 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class EditorialConfig(AppConfig):
     """The review desk. It may import ``papers``; never the reverse."""
 
     name = "editorial"
-    verbose_name = "Editorial desk"
+    verbose_name = _("Editorial desk")
 
     def ready(self):
         from editorial.audit import record_changes

@@ -8,6 +8,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from django.utils.functional import lazy
+from django.utils.translation import gettext, gettext_noop
+
 from papers.importers.text import CJK_RE, collapse
 
 NUMBER_RE = re.compile(r"(?<![0-9A-Za-z.])(\d+(?:\.\d+)?)(?![0-9A-Za-z])")  # ASCII edges: "52.04的" counts
@@ -19,8 +22,15 @@ URL_ONLY_RE = re.compile(r"^\s*https?://\S+\s*$")
 CHINESE_FIELDS = ("headline_zh", "title_zh", "abstract_zh")
 
 
+def _message(text: str, **params) -> str:
+    """A finding's message in the language of whoever reads it: translated when shown, not when found."""
+    return lazy(lambda: gettext(text) % params if params else gettext(text), str)()
+
+
 @dataclass(frozen=True)
 class Problem:
+    """One finding: the field it concerns (the desk shows it there), a stable code, and what is wrong."""
+
     field: str
     code: str
     message: str
@@ -40,40 +50,43 @@ def check_summary(summary) -> list[Problem]:
     english, chinese = paper.abstract or "", summary.abstract_zh or ""
 
     for name in summary.merge_conflicts or {}:
-        problems.append(Problem(name, "merge_conflict", "new machine text clashes with an edit: decide and save"))
+        problems.append(Problem(name, "merge_conflict", _message(gettext_noop("new machine text clashes with an edit: decide and save"))))
     if not (summary.headline_zh or summary.title_zh):
-        problems.append(Problem("headline_zh", "empty", "no Chinese headline or title"))
+        problems.append(Problem("headline_zh", "empty", _message(gettext_noop("no Chinese headline or title"))))
     if not (summary.abstract_zh or summary.tldr):
-        problems.append(Problem("abstract_zh", "empty", "no Chinese abstract or one-line summary"))
+        problems.append(Problem("abstract_zh", "empty", _message(gettext_noop("no Chinese abstract or one-line summary"))))
 
     if chinese:
         missing = sorted(_numbers(english) - _numbers(chinese), key=english.find)
         if missing:
             problems.append(Problem("abstract_zh", "numbers",
-                                    f"numbers in the English abstract missing or different here: {', '.join(missing[:8])}"))
+                                    _message(gettext_noop("numbers in the English abstract missing or different here: %(numbers)s"),
+                                             numbers=", ".join(missing[:8]))))
         names = [n for n in dict.fromkeys(NAME_RE.findall(english)) if n not in COMMON and len(n) > 2]
         dropped = [n for n in names if n.lower() not in chinese.lower()]
         if dropped:
-            problems.append(Problem("abstract_zh", "names", f"names dropped in translation: {', '.join(dropped[:8])}"))
+            problems.append(Problem("abstract_zh", "names", _message(gettext_noop("names dropped in translation: %(names)s"),
+                                                                        names=", ".join(dropped[:8]))))
 
     for name in (*CHINESE_FIELDS, "tldr", "background", "method", "results", "conclusion"):
         value = getattr(summary, name) or ""
         if value and DEBRIS_RE.search(value):
-            problems.append(Problem(name, "debris", f"leftover Markdown, HTML or LaTeX: “{DEBRIS_RE.search(value)[0]}”"))
+            problems.append(Problem(name, "debris", _message(gettext_noop("leftover Markdown, HTML or LaTeX: “%(debris)s”"),
+                                                                      debris=DEBRIS_RE.search(value)[0])))
     for name in CHINESE_FIELDS:
         value = getattr(summary, name) or ""
         if value and not CJK_RE.search(value):
-            problems.append(Problem(name, "not_chinese", "a Chinese field with no Chinese in it"))
+            problems.append(Problem(name, "not_chinese", _message(gettext_noop("a Chinese field with no Chinese in it"))))
     tldr = summary.tldr or ""
     if URL_ONLY_RE.match(tldr):
-        problems.append(Problem("tldr", "url", "the one-line summary is a URL"))
+        problems.append(Problem("tldr", "url", _message(gettext_noop("the one-line summary is a URL"))))
     elif tldr and collapse(tldr).lower() == collapse(paper.title).lower():
-        problems.append(Problem("tldr", "title", "the one-line summary copies the title"))
+        problems.append(Problem("tldr", "title", _message(gettext_noop("the one-line summary copies the title"))))
     points = summary.key_points or []
     if points and english:
         first = collapse(english).split(". ")[0].lower()
         if collapse(points[0]).lower().rstrip(".") == first.rstrip("."):
-            problems.append(Problem("key_points", "repeats_abstract", "the key points repeat the abstract's first lines"))
+            problems.append(Problem("key_points", "repeats_abstract", _message(gettext_noop("the key points repeat the abstract's first lines"))))
     return problems
 
 
@@ -83,4 +96,24 @@ def glossary_findings(summary) -> list[str]:
 
     english = f"{summary.paper.title} {summary.paper.abstract}"
     chinese = " ".join(getattr(summary, n) or "" for n in ("headline_zh", "title_zh", "abstract_zh"))
-    return [f"“{t.term_en}” is not translated as {' / '.join(t.accepted)}" for t in deviations(english, chinese)]
+    return [_message(gettext_noop("“%(term)s” is not translated as %(accepted)s"),
+                     term=t.term_en, accepted=" / ".join(t.accepted)) for t in deviations(english, chinese)]
+
+
+# The English source each Chinese field translates: where the desk shows its glossary terms.
+SOURCE_OF = {"headline_zh": "title", "title_zh": "title", "abstract_zh": "abstract"}
+
+
+def glossary_hits(summary) -> dict[str, list[dict]]:
+    """Per Chinese field: the glossary terms its English source uses, and whether the field follows each."""
+    from papers.glossary import hits
+    from papers.models import GlossaryTerm
+
+    terms = list(GlossaryTerm.objects.all())
+    found = {}
+    for name, source in SOURCE_OF.items():
+        rows = [{"term": t.term_en, "accepted": t.accepted, "followed": followed}
+                for t, followed in hits(getattr(summary.paper, source) or "", getattr(summary, name) or "", terms)]
+        if rows:
+            found[name] = rows
+    return found

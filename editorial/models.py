@@ -1,6 +1,7 @@
 """The desk's own records: the audit log of workflow transitions, and entry history."""
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 from simple_history import register
 
 from papers.models import Digest, Status, Summary
@@ -10,21 +11,34 @@ from papers.models import Digest, Status, Summary
 register(Summary, app="editorial", excluded_fields=["key_points_html", "structured_html", "source_change"])
 
 
+class Action(models.TextChoices):
+    """What an audit entry records: a workflow transition, an assignment, or a state set by an import."""
+
+    SUBMIT = "submit", _("Submit for review")
+    APPROVE = "approve", _("Approve")
+    REQUEST_CHANGES = "request_changes", _("Request changes")
+    PUBLISH = "publish", _("Publish")
+    UNPUBLISH = "unpublish", _("Unpublish")
+    ASSIGN = "assign", _("Assign a reviewer")
+    IMPORT = "import", _("Import")
+
+
 class AuditEntry(models.Model):
     """One workflow transition: who moved what from which state to which, and why."""
 
-    summary = models.ForeignKey(Summary, null=True, blank=True, on_delete=models.CASCADE, related_name="audit_entries")
-    digest = models.ForeignKey(Digest, null=True, blank=True, on_delete=models.CASCADE, related_name="audit_entries")
-    action = models.CharField(max_length=30)
-    from_state = models.CharField(max_length=20, choices=Status.choices)
-    to_state = models.CharField(max_length=20, choices=Status.choices)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
-    comment = models.TextField(blank=True)
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    summary = models.ForeignKey(Summary, verbose_name=_("entry"), null=True, blank=True, on_delete=models.CASCADE, related_name="audit_entries")
+    digest = models.ForeignKey(Digest, verbose_name=_("digest"), null=True, blank=True, on_delete=models.CASCADE, related_name="audit_entries")
+    action = models.CharField(verbose_name=_("action"), max_length=30, choices=Action.choices)
+    from_state = models.CharField(verbose_name=_("from state"), max_length=20, choices=Status.choices)
+    to_state = models.CharField(verbose_name=_("to state"), max_length=20, choices=Status.choices)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("user"), null=True, blank=True, on_delete=models.SET_NULL)
+    comment = models.TextField(verbose_name=_("comment"), blank=True)
+    created_at = models.DateTimeField(verbose_name=_("when"), auto_now_add=True, db_index=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        verbose_name_plural = "audit entries"
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit entries")
         permissions = [
             ("submit_entry", "Can submit entries and digests for review"),
             ("review_entry", "Can approve entries and digests or request changes"),
@@ -37,5 +51,5 @@ class AuditEntry(models.Model):
         ]
 
     def __str__(self):
-        who = self.user or "system"
+        who = self.user or _("system")
         return f"{who}: {self.action} {self.summary or self.digest} ({self.from_state} → {self.to_state})"

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy as _, ngettext
 
 from editorial.checks import Problem, check_summary
 from papers.models import Digest, Status, Summary
@@ -34,7 +35,7 @@ S = Status
 @dataclass(frozen=True)
 class Transition:
     name: str
-    label: str
+    label: str  # lazy: shown in the language of whoever reads it
     sources: frozenset
     target: str
     permission: str
@@ -43,13 +44,13 @@ class Transition:
 TRANSITIONS = {
     t.name: t
     for t in (
-        Transition("submit", "Submit for review", frozenset({S.DRAFT, S.CHANGES_REQUESTED, S.UNPUBLISHED}), S.IN_REVIEW,
+        Transition("submit", _("Submit for review"), frozenset({S.DRAFT, S.CHANGES_REQUESTED, S.UNPUBLISHED}), S.IN_REVIEW,
                    "editorial.submit_entry"),
-        Transition("approve", "Approve", frozenset({S.IN_REVIEW}), S.APPROVED, "editorial.review_entry"),
-        Transition("request_changes", "Request changes", frozenset({S.IN_REVIEW, S.APPROVED}), S.CHANGES_REQUESTED,
+        Transition("approve", _("Approve"), frozenset({S.IN_REVIEW}), S.APPROVED, "editorial.review_entry"),
+        Transition("request_changes", _("Request changes"), frozenset({S.IN_REVIEW, S.APPROVED}), S.CHANGES_REQUESTED,
                    "editorial.review_entry"),
-        Transition("publish", "Publish", frozenset({S.APPROVED}), S.PUBLISHED, "editorial.publish_entry"),
-        Transition("unpublish", "Unpublish", frozenset({S.PUBLISHED}), S.UNPUBLISHED, "editorial.publish_entry"),
+        Transition("publish", _("Publish"), frozenset({S.APPROVED}), S.PUBLISHED, "editorial.publish_entry"),
+        Transition("unpublish", _("Unpublish"), frozenset({S.PUBLISHED}), S.UNPUBLISHED, "editorial.publish_entry"),
     )
 }
 
@@ -62,7 +63,8 @@ class DigestBlocked(TransitionError):
     def __init__(self, blockers: list[Summary]):
         self.blockers = blockers
         listed = "; ".join(f"{s.paper.arxiv_id} ({s.get_status_display()})" for s in blockers)
-        super().__init__(f"{len(blockers)} entries are not approved: {listed}")
+        super().__init__(ngettext("%(n)s entry is not approved: %(entries)s", "%(n)s entries are not approved: %(entries)s",
+                                  len(blockers)) % {"n": len(blockers), "entries": listed})
 
 
 class ChecksFailed(TransitionError):
@@ -71,7 +73,9 @@ class ChecksFailed(TransitionError):
     def __init__(self, problems: dict[Summary, list[Problem]]):
         self.problems = problems
         listed = "; ".join(f"{s.paper.arxiv_id}: {', '.join(map(str, p))}" for s, p in problems.items())
-        super().__init__(f"consistency checks fail for {len(problems)} entries — {listed}")
+        super().__init__(ngettext("consistency checks fail for %(n)s entry — %(entries)s",
+                                  "consistency checks fail for %(n)s entries — %(entries)s", len(problems))
+                         % {"n": len(problems), "entries": listed})
 
 
 def available(obj, user) -> list[Transition]:
@@ -89,17 +93,16 @@ def transition(obj: Summary | Digest, name: str, *, user, comment: str = "", lea
     try:
         spec = TRANSITIONS[name]
     except KeyError:
-        raise TransitionError(f"unknown transition “{name}”") from None
+        raise TransitionError(gettext("unknown transition “%(name)s”") % {"name": name}) from None
     if user is not None and not user.has_perm(spec.permission):
-        raise PermissionDenied(f"you may not {spec.label.lower()}")
+        raise PermissionDenied(gettext("you may not %(action)s") % {"action": str(spec.label).lower()})
     with transaction.atomic():
         locked = type(obj).objects.select_for_update().get(pk=obj.pk)
         if locked.status not in spec.sources:
-            raise TransitionError(
-                f"cannot {spec.label.lower()} from “{locked.get_status_display()}”"
-            )
+            raise TransitionError(gettext("cannot %(action)s from “%(state)s”")
+                                  % {"action": str(spec.label).lower(), "state": locked.get_status_display()})
         if override and not comment.strip():
-            raise TransitionError("overriding the consistency checks needs a comment saying why")
+            raise TransitionError(gettext("overriding the consistency checks needs a comment saying why"))
         if isinstance(locked, Summary) and spec.name == "publish":
             comment = _checked(locked, override=override, comment=comment)
         if isinstance(locked, Digest) and spec.name == "publish":
@@ -114,9 +117,9 @@ def transition(obj: Summary | Digest, name: str, *, user, comment: str = "", lea
 def assign(summaries, *, assignee, user) -> list[Change]:
     """Make ``assignee`` the reviewer these entries wait for (logged; ``assignee`` None unassigns)."""
     if user is not None and not user.has_perm("papers.change_summary"):
-        raise PermissionDenied("you may not assign entries")
+        raise PermissionDenied(gettext("you may not assign entries"))
     if assignee is not None and not (assignee.is_active and assignee.has_perm(TRANSITIONS["approve"].permission)):
-        raise TransitionError(f"{assignee} may not review entries")
+        raise TransitionError(gettext("%(user)s may not review entries") % {"user": assignee})
     return transitions.summary_assign(summaries=summaries, assignee=assignee, user=user)
 
 
@@ -130,12 +133,17 @@ def digest_blockers(digest: Digest) -> list[Summary]:
     )
 
 
+def overridden(problems: list[Problem]) -> str:
+    """The audit log's note of the findings a reviewer published despite."""
+    return gettext("checks overridden: %(problems)s") % {"problems": "; ".join(map(str, problems))}
+
+
 def _checked(summary: Summary, *, override: bool, comment: str) -> str:
     problems = check_summary(summary)
     if problems and not override:
         raise ChecksFailed({summary: problems})
     if problems:
-        comment = f"{comment} [checks overridden: {'; '.join(map(str, problems))}]"
+        comment = f"{comment} [{overridden(problems)}]"
     return comment
 
 
@@ -154,8 +162,8 @@ def _publish_entries(digest: Digest, *, user, comment: str, leave_out: bool, ove
     failing = {s: p for s in approved if (p := check_summary(s))}
     if failing and not override:
         raise ChecksFailed(failing)
-    note = f"published with digest {digest}" + (f": {comment}" if comment else "")
-    notes = {s.pk: f"{note} [checks overridden: {'; '.join(map(str, failing[s]))}]" for s in failing}
+    note = gettext("published with digest %(digest)s") % {"digest": digest} + (f": {comment}" if comment else "")
+    notes = {s.pk: f"{note} [{overridden(failing[s])}]" for s in failing}
     spec = TRANSITIONS["publish"]
     transitions.state_change(objects=approved, action=spec.name, target=spec.target, sources=spec.sources,
                              user=user, comment=note, comments=notes)
@@ -168,7 +176,7 @@ def publish_due(now=None) -> list[Change]:
     for model in (Summary, Digest):
         for obj in model.objects.filter(status=S.APPROVED, publish_at__lte=now):
             try:
-                done.append(transition(obj, "publish", user=None, comment="scheduled", leave_out=True))
+                done.append(transition(obj, "publish", user=None, comment=gettext("scheduled"), leave_out=True))
             except TransitionError:
                 continue  # changed state meanwhile; the next run sees it
     return done

@@ -1,6 +1,7 @@
 """Admin for the paper domain.  Entries and digests are the desk's: see ``editorial.admin``."""
 from django.contrib import admin
 from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from papers.models import (
@@ -57,9 +58,9 @@ class PaperAdmin(IndexedSearchMixin, SimpleHistoryAdmin):
     readonly_fields = ("created_at", "modified_at", "links")
     inlines = [SummaryInline]
 
-    @admin.display(description="links")
+    @admin.display(description=_("links"))
     def links(self, obj):
-        return format_html('<a href="{}">abs</a> · <a href="{}">PDF</a>', obj.abs_url, obj.pdf_url)
+        return format_html('<a href="{}">{}</a> · <a href="{}">PDF</a>', obj.abs_url, _("abstract page"), obj.pdf_url)
 
 
 @admin.register(Generation)

@@ -25,8 +25,18 @@ def prompt_block(paper) -> str:
     return "\nUse this glossary for these terms:\n" + "\n".join(lines) + "\n"
 
 
+def follows(term: GlossaryTerm, chinese: str) -> bool:
+    """Whether the Chinese text uses one of the term's accepted renderings."""
+    return any(a and a in (chinese or "") for a in term.accepted)
+
+
+def hits(english: str, chinese: str, terms=None) -> list[tuple[GlossaryTerm, bool]]:
+    """Each term the English text uses, and whether the Chinese text follows the glossary for it."""
+    return [(t, follows(t, chinese)) for t in terms_in(english, terms)]
+
+
 def deviations(english: str, chinese: str, terms=None) -> list[GlossaryTerm]:
     """Terms the English text uses whose accepted Chinese renderings appear nowhere in the Chinese text."""
     if not chinese:
         return []
-    return [t for t in terms_in(english, terms) if not any(a and a in chinese for a in t.accepted)]
+    return [t for t, followed in hits(english, chinese, terms) if not followed]

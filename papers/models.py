@@ -64,14 +64,16 @@ class TopicQuerySet(models.QuerySet):
 class Topic(models.Model):
     """One of the site's own sections (Agent, LLM理论, LLM应用, RAG, LLM …)."""
 
-    slug = models.SlugField(unique=True, allow_unicode=True)
-    name_zh = models.CharField(max_length=100)
-    name_en = models.CharField(max_length=100)
-    position = models.PositiveSmallIntegerField(default=100)
+    slug = models.SlugField(verbose_name=_("slug"), unique=True, allow_unicode=True)
+    name_zh = models.CharField(verbose_name=_("Chinese name"), max_length=100)
+    name_en = models.CharField(verbose_name=_("English name"), max_length=100)
+    position = models.PositiveSmallIntegerField(verbose_name=_("position"), default=100)
 
     objects = TopicQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("topic")
+        verbose_name_plural = _("topics")
         ordering = ["position", "slug"]
 
     def __str__(self):
@@ -87,22 +89,25 @@ class TopicAlias(models.Model):
     another topic instead.
     """
 
-    name = models.CharField(max_length=100, unique=True, help_text="The category as sources write it (any case).")
-    topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="aliases")
+    name = models.CharField(verbose_name=_("category name"), max_length=100, unique=True, help_text=_("The category as sources write it (any case)."))
+    topic = models.ForeignKey(Topic, verbose_name=_("topic"), on_delete=models.CASCADE, related_name="aliases")
 
     class Meta:
+        verbose_name = _("topic alias")
+        verbose_name_plural = _("topic aliases")
         ordering = ["name"]
-        verbose_name_plural = "topic aliases"
 
     def __str__(self):
         return f"{self.name} → {self.topic.slug}"
 
 
 class Author(models.Model):
-    name = models.CharField(max_length=300)
-    slug = models.SlugField(max_length=300, unique=True, allow_unicode=True)
+    name = models.CharField(verbose_name=_("name"), max_length=300)
+    slug = models.SlugField(verbose_name=_("slug"), max_length=300, unique=True, allow_unicode=True)
 
     class Meta:
+        verbose_name = _("author")
+        verbose_name_plural = _("authors")
         ordering = ["name"]
         # The author index lists authors by name, a page at a time.
         indexes = [models.Index(fields=["name", "id"], name="papers_author_name")]
@@ -186,28 +191,28 @@ CARD_UNUSED_FIELDS = (
 class Paper(models.Model):
     """One arXiv paper.  The arXiv id (without version) is its identity everywhere."""
 
-    arxiv_id = models.CharField(max_length=40, unique=True)
-    version = models.PositiveSmallIntegerField(null=True, blank=True)
-    title = models.TextField()
-    abstract = models.TextField(blank=True)
-    comments = models.TextField(blank=True)
-    journal_ref = models.TextField(blank=True)
-    doi = models.CharField(max_length=200, blank=True)
-    license = models.CharField(max_length=200, blank=True)
-    categories = models.JSONField(default=list, blank=True)
-    primary_category = models.CharField(max_length=40, blank=True, db_index=True)
-    published = models.DateField(null=True, blank=True, db_index=True)
-    updated = models.DateField(null=True, blank=True)
-    code_url = models.URLField(max_length=500, blank=True)
-    figures = models.JSONField(default=list, blank=True)
-    topic = models.ForeignKey(Topic, null=True, blank=True, on_delete=models.SET_NULL, related_name="papers")
-    authors = models.ManyToManyField(Author, through="Authorship", related_name="papers")
-    tags = TaggableManager(blank=True)
+    arxiv_id = models.CharField(verbose_name=_("arXiv id"), max_length=40, unique=True)
+    version = models.PositiveSmallIntegerField(verbose_name=_("version"), null=True, blank=True)
+    title = models.TextField(verbose_name=_("English title"))
+    abstract = models.TextField(verbose_name=_("English abstract"), blank=True)
+    comments = models.TextField(verbose_name=_("arXiv comments"), blank=True)
+    journal_ref = models.TextField(verbose_name=_("journal reference"), blank=True)
+    doi = models.CharField(verbose_name=_("DOI"), max_length=200, blank=True)
+    license = models.CharField(verbose_name=_("license"), max_length=200, blank=True)
+    categories = models.JSONField(verbose_name=_("arXiv categories"), default=list, blank=True)
+    primary_category = models.CharField(verbose_name=_("primary category"), max_length=40, blank=True, db_index=True)
+    published = models.DateField(verbose_name=_("published on arXiv"), null=True, blank=True, db_index=True)
+    updated = models.DateField(verbose_name=_("updated on arXiv"), null=True, blank=True)
+    code_url = models.URLField(verbose_name=_("code link"), max_length=500, blank=True)
+    figures = models.JSONField(verbose_name=_("figures"), default=list, blank=True)
+    topic = models.ForeignKey(Topic, verbose_name=_("topic"), null=True, blank=True, on_delete=models.SET_NULL, related_name="papers")
+    authors = models.ManyToManyField(Author, verbose_name=_("authors"), through="Authorship", related_name="papers")
+    tags = TaggableManager(verbose_name=_("tags"), blank=True)
     # PostgreSQL full-text vector (English stemmed + jieba-segmented Chinese),
     # kept by papers.services.search_index.index_papers; unused on SQLite.
-    search_vector = SearchVectorField(null=True, editable=False)
-    created_at = models.DateTimeField(auto_now_add=True)
-    modified_at = models.DateTimeField(auto_now=True)
+    search_vector = SearchVectorField(verbose_name=_("search vector"), null=True, editable=False)
+    created_at = models.DateTimeField(verbose_name=_("created"), auto_now_add=True)
+    modified_at = models.DateTimeField(verbose_name=_("modified"), auto_now=True)
 
     objects = PaperQuerySet.as_manager()
     # Earlier texts of the paper: each new arXiv version records the text before and after it
@@ -215,6 +220,8 @@ class Paper(models.Model):
     history = HistoricalRecords(excluded_fields=["search_vector", "figures", "created_at", "modified_at"])
 
     class Meta:
+        verbose_name = _("paper")
+        verbose_name_plural = _("papers")
         ordering = ["-published", "-arxiv_id"]
         # Full-text search (papers.site.search); created by migration 0003, on PostgreSQL only.
         indexes = [PostgresGinIndex(fields=["search_vector"], name="papers_paper_search_gin")]
@@ -252,12 +259,14 @@ class Authorship(models.Model):
 
     pk = models.CompositePrimaryKey("paper", "position")
     paper = models.ForeignKey(
-        Paper, on_delete=models.CASCADE, related_name="authorships", db_index=False, db_constraint=False
+        Paper, verbose_name=_("paper"), on_delete=models.CASCADE, related_name="authorships", db_index=False, db_constraint=False
     )
-    author = models.ForeignKey(Author, on_delete=models.CASCADE, related_name="authorships", db_constraint=False)
-    position = models.PositiveSmallIntegerField()
+    author = models.ForeignKey(Author, verbose_name=_("author"), on_delete=models.CASCADE, related_name="authorships", db_constraint=False)
+    position = models.PositiveSmallIntegerField(verbose_name=_("position"))
 
     class Meta:
+        verbose_name = _("authorship")
+        verbose_name_plural = _("authorships")
         ordering = ["paper", "position"]
 
 
@@ -296,33 +305,33 @@ class Summary(models.Model):
         ZH = "zh", "中文"
         EN = "en", "English"
 
-    paper = models.OneToOneField(Paper, on_delete=models.CASCADE, related_name="summary")
-    headline_zh = models.TextField("Chinese headline", blank=True)
-    title_zh = models.TextField("Chinese title", blank=True)
-    abstract_zh = models.TextField("Chinese abstract", blank=True)
-    tldr = models.TextField("one-line summary", blank=True)
-    key_points = models.JSONField("key points", default=list, blank=True)
-    summary_language = models.CharField(max_length=2, choices=Language.choices, blank=True)
-    background = models.TextField(blank=True)
-    prior_work = models.TextField("previous work", blank=True)
-    method = models.TextField(blank=True)
-    results = models.TextField(blank=True)
-    method_details = models.TextField(blank=True)
-    conclusion = models.TextField(blank=True)
-    affiliation = models.TextField(blank=True)
-    keywords = models.JSONField(default=list, blank=True)
+    paper = models.OneToOneField(Paper, verbose_name=_("paper"), on_delete=models.CASCADE, related_name="summary")
+    headline_zh = models.TextField(verbose_name=_("Chinese headline"), blank=True)
+    title_zh = models.TextField(verbose_name=_("Chinese title"), blank=True)
+    abstract_zh = models.TextField(verbose_name=_("Chinese abstract"), blank=True)
+    tldr = models.TextField(verbose_name=_("one-line summary"), blank=True)
+    key_points = models.JSONField(verbose_name=_("key points"), default=list, blank=True)
+    summary_language = models.CharField(verbose_name=_("language of the summary"), max_length=2, choices=Language.choices, blank=True)
+    background = models.TextField(verbose_name=_("background"), blank=True)
+    prior_work = models.TextField(verbose_name=_("previous work"), blank=True)
+    method = models.TextField(verbose_name=_("method"), blank=True)
+    results = models.TextField(verbose_name=_("results"), blank=True)
+    method_details = models.TextField(verbose_name=_("method in detail"), blank=True)
+    conclusion = models.TextField(verbose_name=_("conclusion"), blank=True)
+    affiliation = models.TextField(verbose_name=_("affiliation"), blank=True)
+    keywords = models.JSONField(verbose_name=_("keywords"), default=list, blank=True)
     # The structured block as the source gave it, sanitized; and the key points
     # rendered from Markdown once, sanitized (see papers.markup).
-    structured_html = models.TextField(blank=True)
-    key_points_html = models.TextField(blank=True)
-    status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT, db_index=True)
-    published_at = models.DateTimeField(null=True, blank=True)
-    publish_at = models.DateTimeField(
-        null=True, blank=True, db_index=True, help_text="When approved, go live at this time (scheduled publishing)."
+    structured_html = models.TextField(verbose_name=_("structured summary (HTML)"), blank=True)
+    key_points_html = models.TextField(verbose_name=_("key points (HTML)"), blank=True)
+    status = models.CharField(verbose_name=_("state"), max_length=20, choices=Status.choices, default=Status.DRAFT, db_index=True)
+    published_at = models.DateTimeField(verbose_name=_("published at"), null=True, blank=True)
+    publish_at = models.DateTimeField(verbose_name=_("publish at"),
+        null=True, blank=True, db_index=True, help_text=_("When approved, go live at this time (scheduled publishing).")
     )
     assignee = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="assigned_summaries",
-        help_text="The reviewer this entry waits for.",
+        settings.AUTH_USER_MODEL, verbose_name=_("reviewer"), null=True, blank=True, on_delete=models.SET_NULL, related_name="assigned_summaries",
+        help_text=_("The reviewer this entry waits for."),
     )
     class MachineState(models.TextChoices):
         OK = "ok", _("Machine text looks plausible")
@@ -330,27 +339,28 @@ class Summary(models.Model):
         FLAGGED = "flagged", _("Flagged: check the machine text")
         FAILED = "failed", _("Machine summary failed")
 
-    machine_state = models.CharField(max_length=20, choices=MachineState.choices, blank=True, db_index=True)
-    machine_note = models.TextField(blank=True, help_text="Why the machine text was flagged or failed.")
+    machine_state = models.CharField(verbose_name=_("machine check"), max_length=20, choices=MachineState.choices, blank=True, db_index=True)
+    machine_note = models.TextField(verbose_name=_("machine note"), blank=True, help_text=_("Why the machine text was flagged or failed."))
     # field → {"base", "ours", "theirs"}: new machine text that clashes with an editor's change.
-    merge_conflicts = models.JSONField(default=dict, blank=True)
+    merge_conflicts = models.JSONField(verbose_name=_("clashes with new machine text"), default=dict, blank=True)
     # Set when arXiv replaced the paper after this entry was published and its title or abstract changed:
     # {"reviewed_version", "version", "title": [reviewed, new], "abstract": [reviewed, new]} (changed fields
     # only). The entry needs re-review; readers keep the reviewed text. Emptied when it is re-reviewed.
-    source_change = models.JSONField(default=dict, blank=True, editable=False)
+    source_change = models.JSONField(verbose_name=_("arXiv source change"), default=dict, blank=True, editable=False)
     # Bumped on every text save: a form that started from an older revision is stale.
-    revision = models.PositiveIntegerField(default=0, editable=False)
+    revision = models.PositiveIntegerField(verbose_name=_("revision"), default=0, editable=False)
     generation = models.ForeignKey(
-        "Generation", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
-        help_text="The machine or source text this entry started from.",
+        "Generation", verbose_name=_("machine text from"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        help_text=_("The machine or source text this entry started from."),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    modified_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(verbose_name=_("created"), auto_now_add=True)
+    modified_at = models.DateTimeField(verbose_name=_("modified"), auto_now=True)
 
     objects = SummaryQuerySet.as_manager()
 
     class Meta:
-        verbose_name_plural = "summaries"
+        verbose_name = _("summary")
+        verbose_name_plural = _("summaries")
         indexes = [
             # The few entries that need re-review (``needs_rereview``), found without reading every entry.
             PostgresOnlyIndex(fields=["modified_at"], condition=~Q(source_change={}), name="summary_source_changed"),
@@ -388,24 +398,26 @@ class Generation(models.Model):
         SOURCE = "source", _("Imported source")
         BACKEND = "backend", _("Summarizer backend")
 
-    summary = models.ForeignKey(Summary, on_delete=models.CASCADE, related_name="generations")
-    kind = models.CharField(max_length=10, choices=Kind.choices)
-    backend = models.CharField(max_length=100, help_text="Backend name, or the import format.")
-    model = models.CharField(max_length=200, blank=True)
-    prompt_version = models.CharField(max_length=50, blank=True)
-    source = models.TextField(blank=True, help_text="File or URL the text came from.")
-    output = models.JSONField(default=dict, help_text="The text fields as produced.")
-    raw_output = models.TextField(blank=True)
+    summary = models.ForeignKey(Summary, verbose_name=_("summary"), on_delete=models.CASCADE, related_name="generations")
+    kind = models.CharField(verbose_name=_("kind"), max_length=10, choices=Kind.choices)
+    backend = models.CharField(verbose_name=_("backend"), max_length=100, help_text=_("Backend name, or the import format."))
+    model = models.CharField(verbose_name=_("model"), max_length=200, blank=True)
+    prompt_version = models.CharField(verbose_name=_("prompt version"), max_length=50, blank=True)
+    source = models.TextField(verbose_name=_("source"), blank=True, help_text=_("File or URL the text came from."))
+    output = models.JSONField(verbose_name=_("output"), default=dict, help_text=_("The text fields as produced."))
+    raw_output = models.TextField(verbose_name=_("raw output"), blank=True)
     # What was asked (hash of paper version + prompt version + model): never pay twice for it.
-    input_hash = models.CharField(max_length=64, blank=True, db_index=True)
-    error = models.TextField(blank=True, help_text="Why this call produced no usable text.")
-    tokens_in = models.PositiveIntegerField(null=True, blank=True)
-    tokens_out = models.PositiveIntegerField(null=True, blank=True)
-    latency_ms = models.PositiveIntegerField(null=True, blank=True)
-    cost_usd = models.DecimalField(max_digits=10, decimal_places=6, null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    input_hash = models.CharField(verbose_name=_("input hash"), max_length=64, blank=True, db_index=True)
+    error = models.TextField(verbose_name=_("error"), blank=True, help_text=_("Why this call produced no usable text."))
+    tokens_in = models.PositiveIntegerField(verbose_name=_("input tokens"), null=True, blank=True)
+    tokens_out = models.PositiveIntegerField(verbose_name=_("output tokens"), null=True, blank=True)
+    latency_ms = models.PositiveIntegerField(verbose_name=_("latency (ms)"), null=True, blank=True)
+    cost_usd = models.DecimalField(verbose_name=_("cost (USD)"), max_digits=10, decimal_places=6, null=True, blank=True)
+    created_at = models.DateTimeField(verbose_name=_("created"), auto_now_add=True)
 
     class Meta:
+        verbose_name = _("generation")
+        verbose_name_plural = _("generations")
         ordering = ["-created_at", "-id"]
         # The desk's backend and model filters list their values by skipping through these.
         indexes = [models.Index(fields=["backend"], name="generation_backend"),
@@ -438,23 +450,25 @@ class DigestQuerySet(models.QuerySet):
 class Digest(models.Model):
     """One day's issue, for one topic or (topic empty) for every topic."""
 
-    date = models.DateField(db_index=True)
-    topic = models.ForeignKey(Topic, null=True, blank=True, on_delete=models.PROTECT, related_name="digests")
-    title = models.CharField(max_length=300, blank=True)
-    description = models.TextField(blank=True)
-    source = models.TextField(blank=True)
-    status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT, db_index=True)
-    published_at = models.DateTimeField(null=True, blank=True)
-    publish_at = models.DateTimeField(
-        null=True, blank=True, db_index=True, help_text="When approved, go live at this time (scheduled publishing)."
+    date = models.DateField(verbose_name=_("date"), db_index=True)
+    topic = models.ForeignKey(Topic, verbose_name=_("topic"), null=True, blank=True, on_delete=models.PROTECT, related_name="digests")
+    title = models.CharField(verbose_name=_("title"), max_length=300, blank=True)
+    description = models.TextField(verbose_name=_("description"), blank=True)
+    source = models.TextField(verbose_name=_("source"), blank=True)
+    status = models.CharField(verbose_name=_("state"), max_length=20, choices=Status.choices, default=Status.DRAFT, db_index=True)
+    published_at = models.DateTimeField(verbose_name=_("published at"), null=True, blank=True)
+    publish_at = models.DateTimeField(verbose_name=_("publish at"),
+        null=True, blank=True, db_index=True, help_text=_("When approved, go live at this time (scheduled publishing).")
     )
-    papers = models.ManyToManyField(Paper, through="DigestEntry", related_name="digests")
-    created_at = models.DateTimeField(auto_now_add=True)
-    modified_at = models.DateTimeField(auto_now=True)
+    papers = models.ManyToManyField(Paper, verbose_name=_("papers"), through="DigestEntry", related_name="digests")
+    created_at = models.DateTimeField(verbose_name=_("created"), auto_now_add=True)
+    modified_at = models.DateTimeField(verbose_name=_("modified"), auto_now=True)
 
     objects = DigestQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("digest")
+        verbose_name_plural = _("digests")
         ordering = ["-date", "topic__position"]
         constraints = [
             models.UniqueConstraint(fields=["date", "topic"], name="digest_unique_date_topic"),
@@ -463,7 +477,7 @@ class Digest(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.date:%Y-%m-%d} {self.topic or 'all topics'}"
+        return f"{self.date:%Y-%m-%d} {self.topic or _('all topics')}"
 
 
 class DigestEntryQuerySet(models.QuerySet):
@@ -473,15 +487,16 @@ class DigestEntryQuerySet(models.QuerySet):
 
 
 class DigestEntry(models.Model):
-    digest = models.ForeignKey(Digest, on_delete=models.CASCADE, related_name="entries")
-    paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="digest_entries")
-    position = models.PositiveIntegerField()
+    digest = models.ForeignKey(Digest, verbose_name=_("digest"), on_delete=models.CASCADE, related_name="entries")
+    paper = models.ForeignKey(Paper, verbose_name=_("paper"), on_delete=models.CASCADE, related_name="digest_entries")
+    position = models.PositiveIntegerField(verbose_name=_("position"))
 
     objects = DigestEntryQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("digest entry")
+        verbose_name_plural = _("digest entries")
         ordering = ["digest", "position"]
-        verbose_name_plural = "digest entries"
         constraints = [models.UniqueConstraint(fields=["digest", "paper"], name="digest_entry_unique_paper")]
 
 
@@ -495,29 +510,30 @@ class ImportBatch(models.Model):
         FAILED = "failed", _("Failed")
         INTERRUPTED = "interrupted", _("Interrupted: its process is gone")
 
-    source = models.TextField()
-    format = models.CharField(max_length=30, blank=True)
-    started_by = models.CharField(max_length=150, blank=True)
-    state = models.CharField(max_length=20, choices=State.choices, default=State.RUNNING)
-    dry_run = models.BooleanField(default=False)
-    started_at = models.DateTimeField(auto_now_add=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-    processed = models.PositiveIntegerField(default=0)
-    created = models.PositiveIntegerField(default=0)
-    updated = models.PositiveIntegerField(default=0)
-    unchanged = models.PositiveIntegerField(default=0)
-    failed = models.PositiveIntegerField(default=0)
-    files = models.JSONField(default=list, blank=True, help_text="Per-file counts: file, format, created, updated, unchanged, failed.")
+    source = models.TextField(verbose_name=_("source"))
+    format = models.CharField(verbose_name=_("format"), max_length=30, blank=True)
+    started_by = models.CharField(verbose_name=_("started by"), max_length=150, blank=True)
+    state = models.CharField(verbose_name=_("state"), max_length=20, choices=State.choices, default=State.RUNNING)
+    dry_run = models.BooleanField(verbose_name=_("dry run"), default=False)
+    started_at = models.DateTimeField(verbose_name=_("started"), auto_now_add=True)
+    finished_at = models.DateTimeField(verbose_name=_("finished"), null=True, blank=True)
+    processed = models.PositiveIntegerField(verbose_name=_("processed"), default=0)
+    created = models.PositiveIntegerField(verbose_name=_("created"), default=0)
+    updated = models.PositiveIntegerField(verbose_name=_("updated"), default=0)
+    unchanged = models.PositiveIntegerField(verbose_name=_("unchanged"), default=0)
+    failed = models.PositiveIntegerField(verbose_name=_("failed"), default=0)
+    files = models.JSONField(verbose_name=_("files"), default=list, blank=True, help_text=_("Per-file counts: file, format, created, updated, unchanged, failed."))
     # Who runs it and when it last wrote: a running batch whose process is gone is marked interrupted
     # (papers.services.batches), never left running forever.
-    host = models.CharField(max_length=255, blank=True)
-    pid = models.PositiveIntegerField(null=True, blank=True)
-    pid_started = models.BigIntegerField(null=True, blank=True, help_text="The process's start, in clock ticks since boot (Linux).")
-    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    host = models.CharField(_("host"), max_length=255, blank=True)
+    pid = models.PositiveIntegerField(_("process id"), null=True, blank=True)
+    pid_started = models.BigIntegerField(_("process start"), null=True, blank=True, help_text=_("The process's start, in clock ticks since boot (Linux)."))
+    heartbeat_at = models.DateTimeField(_("last sign of life"), null=True, blank=True)
 
     class Meta:
+        verbose_name = _("import batch")
+        verbose_name_plural = _("import batches")
         ordering = ["-started_at"]
-        verbose_name_plural = "import batches"
 
     def __str__(self):
         return f"#{self.pk} {self.format or '?'} {self.source[:60]}"
@@ -531,14 +547,16 @@ class RecordError(models.Model):
         WARNING = "warning", _("Warning")
         NOTE = "note", _("Note")  # about a whole file, not a failure ("index file, no papers")
 
-    batch = models.ForeignKey(ImportBatch, on_delete=models.CASCADE, related_name="errors")
-    level = models.CharField(max_length=10, choices=Level.choices, default=Level.ERROR)
-    file = models.TextField()
-    line = models.PositiveIntegerField(null=True, blank=True)
-    arxiv_id = models.CharField(max_length=40, blank=True)
-    reason = models.TextField()
+    batch = models.ForeignKey(ImportBatch, verbose_name=_("import batch"), on_delete=models.CASCADE, related_name="errors")
+    level = models.CharField(verbose_name=_("level"), max_length=10, choices=Level.choices, default=Level.ERROR)
+    file = models.TextField(verbose_name=_("file"))
+    line = models.PositiveIntegerField(verbose_name=_("line"), null=True, blank=True)
+    arxiv_id = models.CharField(verbose_name=_("arXiv id"), max_length=40, blank=True)
+    reason = models.TextField(verbose_name=_("reason"))
 
     class Meta:
+        verbose_name = _("record error")
+        verbose_name_plural = _("record errors")
         ordering = ["batch", "id"]
 
     def __str__(self):
@@ -548,12 +566,14 @@ class RecordError(models.Model):
 class GlossaryTerm(models.Model):
     """How the desk translates a term: used in LLM prompts and checked on the review screen."""
 
-    term_en = models.CharField("English term", max_length=200, unique=True)
-    term_zh = models.CharField("Chinese translation", max_length=200)
-    variants = models.JSONField(default=list, blank=True, help_text="Other Chinese renderings that are also fine.")
-    note = models.CharField(max_length=300, blank=True)
+    term_en = models.CharField(verbose_name=_("English term"), max_length=200, unique=True)
+    term_zh = models.CharField(verbose_name=_("Chinese translation"), max_length=200)
+    variants = models.JSONField(verbose_name=_("variants"), default=list, blank=True, help_text=_("Other Chinese renderings that are also fine."))
+    note = models.CharField(verbose_name=_("note"), max_length=300, blank=True)
 
     class Meta:
+        verbose_name = _("glossary term")
+        verbose_name_plural = _("glossary terms")
         ordering = ["term_en"]
 
     def __str__(self):
@@ -590,7 +610,7 @@ class ErrorReport(models.Model):
     kind = models.CharField(_("what is wrong"), max_length=20, choices=Kind.choices)
     comment = models.TextField(_("comment"), max_length=COMMENT_MAX, blank=True)
     # SHA-256 of the normalized comment: reports that say the same thing fold together.
-    fingerprint = models.CharField(max_length=64, editable=False)
+    fingerprint = models.CharField(_("fingerprint"), max_length=64, editable=False)
     count = models.PositiveIntegerField(_("times reported"), default=1)
     first_reported_at = models.DateTimeField(_("first reported"), auto_now_add=True, db_index=True)
     last_reported_at = models.DateTimeField(_("last reported"), auto_now_add=True)
@@ -689,24 +709,25 @@ class FetchDay(models.Model):
         QUIET = "quiet", _("Quiet: arXiv announces nothing on this day")
         FAILED = "failed", _("Failed: the day's announcements were not read")
 
-    day = models.DateField()
-    category = models.CharField(max_length=40)
-    state = models.CharField(max_length=10, choices=State.choices)
-    announced = models.JSONField(default=dict, blank=True, help_text="Items by announce type: new, cross, replace, replace-cross.")
-    selection = models.TextField(blank=True, help_text="The rule that chose the day's papers (ARXIV_SELECT) when fetched.")
-    error = models.TextField(blank=True, help_text="Why the last attempt failed.")
-    attempts = models.PositiveIntegerField(default=0)
-    batch = models.ForeignKey(ImportBatch, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
-                              help_text="The last attempt's import batch.")
-    first_attempt_at = models.DateTimeField(auto_now_add=True)
-    last_attempt_at = models.DateTimeField(null=True, blank=True)
-    fetched_at = models.DateTimeField(null=True, blank=True, help_text="When an attempt last succeeded.")
+    day = models.DateField(_("day"))
+    category = models.CharField(_("arXiv category"), max_length=40)
+    state = models.CharField(_("state"), max_length=10, choices=State.choices)
+    announced = models.JSONField(_("announced"), default=dict, blank=True, help_text=_("Items by announce type: new, cross, replace, replace-cross."))
+    selection = models.TextField(_("selection rule"), blank=True, help_text=_("The rule that chose the day's papers (ARXIV_SELECT) when fetched."))
+    error = models.TextField(_("error"), blank=True, help_text=_("Why the last attempt failed."))
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    batch = models.ForeignKey(ImportBatch, verbose_name=_("import batch"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+                              help_text=_("The last attempt's import batch."))
+    first_attempt_at = models.DateTimeField(_("first attempt"), auto_now_add=True)
+    last_attempt_at = models.DateTimeField(_("last attempt"), null=True, blank=True)
+    fetched_at = models.DateTimeField(_("fetched"), null=True, blank=True, help_text=_("When an attempt last succeeded."))
 
     objects = FetchDayQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("fetch day")
+        verbose_name_plural = _("fetch days")
         ordering = ["-day", "category"]
-        verbose_name = "fetch day"
         constraints = [models.UniqueConstraint(fields=["day", "category"], name="fetch_day_unique_day_category")]
 
     def __str__(self):
@@ -727,14 +748,16 @@ class FetchDayItem(models.Model):
         DUPLICATE = "duplicate", _("Excluded: duplicate")
         FAILED = "failed", _("Excluded: the import failed")
 
-    fetch_day = models.ForeignKey(FetchDay, on_delete=models.CASCADE, related_name="items")
-    arxiv_id = models.CharField(max_length=40)
-    announce_type = models.CharField(max_length=20)
-    paper = models.ForeignKey(Paper, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    outcome = models.CharField(max_length=20, choices=Outcome.choices)
-    reason = models.TextField(blank=True)
+    fetch_day = models.ForeignKey(FetchDay, verbose_name=_("fetch day"), on_delete=models.CASCADE, related_name="items")
+    arxiv_id = models.CharField(_("arXiv id"), max_length=40)
+    announce_type = models.CharField(_("announce type"), max_length=20)
+    paper = models.ForeignKey(Paper, verbose_name=_("paper"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices)
+    reason = models.TextField(_("reason"), blank=True)
 
     class Meta:
+        verbose_name = _("fetch day paper")
+        verbose_name_plural = _("fetch day papers")
         ordering = ["fetch_day", "id"]
         constraints = [models.UniqueConstraint(fields=["fetch_day", "arxiv_id"], name="fetch_day_item_unique_paper")]
 

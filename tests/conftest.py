@@ -86,3 +86,19 @@ def _empty_redis():
     from django.core.cache import cache
 
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _source_language_outside_requests():
+    """Code a test calls directly (imports, the workflow, the checks) speaks English, the source language.
+
+    Outside a request Django speaks LANGUAGE_CODE, Chinese, as the scheduler and
+    the commands do in production; a request speaks what it asks for
+    (Accept-Language, the language cookie), in tests as everywhere.  Tests of
+    the Chinese text ask for it (``translation.override("zh-hans")`` or the
+    header).
+    """
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield

@@ -24,6 +24,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from papers.models import Digest, ErrorReport, Status, Summary
 from papers.services.bulk import one_of
@@ -103,7 +104,8 @@ def summary_assign(*, summaries: Iterable[Summary], assignee, user=None, comment
     summaries = list(summaries)
     if not summaries:
         return []
-    comment = comment or (f"assigned to {assignee}" if assignee is not None else "unassigned")
+    comment = comment or (gettext("assigned to %(user)s") % {"user": assignee} if assignee is not None
+                          else gettext("unassigned"))
     now = timezone.now()
     with transaction.atomic():
         stored = _locked_states(Summary, summaries)

@@ -31,3 +31,17 @@ def entry(desk):
 def clean_entry(desk):
     """An entry of the seed that passes every consistency check."""
     return Summary.objects.get(paper__arxiv_id="2402.19446")
+
+
+@pytest.fixture
+def client():
+    """The desk in English, the source language its tests assert in (a Chinese desk asks: ``HTTP_ACCEPT_LANGUAGE``)."""
+    from django.test import Client
+
+    return Client(headers={"accept-language": "en"})
+
+
+@pytest.fixture
+def admin_client(client, admin_user):
+    client.force_login(admin_user)
+    return client

@@ -60,7 +60,7 @@ def test_conflicts_are_shown_on_the_review_screen_and_block_publishing(admin_cli
     summary = Summary.objects.get(paper__arxiv_id="2402.19474")
     summary.merge_conflicts = {"headline_zh": {"base": "旧", "ours": "编辑的", "theirs": "机器的"}}
     summary.save()
-    body = admin_client.get(reverse("admin:papers_summary_change", args=[summary.pk])).content.decode()
+    body = admin_client.get(reverse("admin:papers_summary_change", args=[summary.pk]), HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "New machine text clashes with your edits" in body and "机器的" in body
     assert [p for p in check_summary(summary) if p.code == "merge_conflict"] == [
         Problem("headline_zh", "merge_conflict", "new machine text clashes with an edit: decide and save")]

@@ -4,6 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from django.utils.translation import gettext
+
 from papers.models import Digest, Status, Summary
 from papers.services import transitions
 
@@ -28,7 +30,8 @@ class States:
         self.wanted.setdefault((type(obj), state), []).append(obj)
 
     def write(self, ctx: Context) -> None:
-        comment = f"import batch #{ctx.batch.pk}" + (f" ({ctx.batch.started_by})" if ctx.batch.started_by else "")
+        comment = gettext("import batch #%(id)s") % {"id": ctx.batch.pk} + (
+            f" ({ctx.batch.started_by})" if ctx.batch.started_by else "")
         for (_, state), objects in self.wanted.items():
             # The batch reindexes what it wrote, and the import invalidates the cached pages when it ends.
             transitions.state_change(objects=objects, action=IMPORT_ACTION, target=state, comment=comment,
