@@ -166,9 +166,12 @@ def pages(reviewer_id: int, rng: random.Random) -> list[Page]:
     desk_ids = [row[0] for row in query_rows(
         "SELECT s.id FROM papers_summary s JOIN papers_paper p ON p.id = s.paper_id WHERE p.arxiv_id LIKE %s",
         [f"{DESK_MONTH}.%"])]
+    low, high = query_rows("SELECT min(id), max(id) FROM papers_paper WHERE arxiv_id NOT LIKE %s",
+                           [f"{DESK_MONTH}.%"])[0]
     archive_ids = [row[0] for row in query_rows(
-        "SELECT arxiv_id FROM papers_paper TABLESAMPLE SYSTEM (0.1) WHERE arxiv_id NOT LIKE %s LIMIT 50",
-        [f"{DESK_MONTH}.%"])]
+        "SELECT arxiv_id FROM papers_paper WHERE id = ANY(%s) AND arxiv_id NOT LIKE %s ORDER BY id",
+        [rng.sample(range(low, high + 1), min(60, high - low + 1)), f"{DESK_MONTH}.%"])][:40]
+    rng.shuffle(archive_ids)
     topic_id = scalar("SELECT id FROM papers_topic ORDER BY position LIMIT 1")
     digest = query_rows("SELECT id, to_char(date, 'YYYY-MM-DD') FROM papers_digest WHERE status = 'draft' "
                         "ORDER BY date DESC LIMIT 1")[0]

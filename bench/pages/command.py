@@ -15,7 +15,9 @@ from bench.import_snapshot import ensure_database, setup_django
 from bench.pages import DIGEST_DAYS, DIGEST_SIZE, REDIS_CACHE_URL, STATIC_NAME
 from bench.pages.client import Result, load, prime
 from bench.pages.cpu import machine_busy
-from bench.pages.data import count_matches, ensure_data, pick_targets, write_static_page
+from bench.pages.data import count_matches, ensure_data, pick_targets, published_count, write_static_page
+from bench.results import save
+from bench.search_terms import classify
 from bench.pages.report import print_table, verdicts
 from bench.pages.server import Gunicorn, collectstatic, flush_redis
 
@@ -31,6 +33,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--worker-class", default="sync", choices=("sync", "gthread"),
                         help="gunicorn worker class (default: sync, as gunicorn.conf.py; see bench/README.md)")
     parser.add_argument("--threads", type=int, default=4, help="threads per gthread worker (default: 4)")
+    parser.add_argument("--search-only", action="store_true", help="only the search scenarios (no results file)")
     args = parser.parse_args(argv)
     if args.n < DIGEST_DAYS * DIGEST_SIZE:
         parser.error(f"--n must be at least {DIGEST_DAYS * DIGEST_SIZE} (the digests' papers)")
@@ -51,8 +54,17 @@ def run(args: argparse.Namespace) -> int:
     ensure_database()
     ensure_data(args.n, rebuild=args.rebuild)
     targets = pick_targets()
-    matches = count_matches(targets.search_queries)
-    print("search matches: " + ", ".join(f"{q!r} {n:,}" for q, n in matches.items()))
+    papers = published_count()
+    # Each word classed by what it matches (common ≥ 10% of papers, rare < 0.1%); a word in between is
+    # reported and left out, so neither figure hides the other kind.
+    search_paths: dict[str, list[str]] = {"search common": [], "search rare": []}
+    for kind, words in targets.search_queries.items():
+        matches = count_matches(words)
+        print(f"search words, {kind}: " + ", ".join(
+            f"{q!r} {n:,} ({n / papers:.2%}, {classify(n, papers)})" for q, n in matches.items()))
+        for q, n in matches.items():
+            if classify(n, papers) != "middle":
+                search_paths[f"search {classify(n, papers)}"].append(f"/search/?q={quote_plus(q)}")
     started = time.perf_counter()
     static_root = collectstatic()
     size = write_static_page(static_root, targets.paper_ids[0])
@@ -70,16 +82,20 @@ def run(args: argparse.Namespace) -> int:
     digest_paths = [f"/digest/{d}/" for d in targets.digest_dates]
     paper_paths = [f"/paper/{i}/" for i in targets.paper_ids]
     cached_paper_paths = [f"/paper/{i}/" for i in targets.cached_paper_ids]
-    search_paths = [f"/search/?q={quote_plus(q)}" for q in targets.search_queries]
     results: dict[str, Result] = {}
+    uncached = [("digest uncached", digest_paths), ("paper uncached", paper_paths), *search_paths.items()]
+    if args.search_only:
+        uncached = list(search_paths.items())
 
     with Gunicorn("uncached", cached=False, args=args) as server:
-        for name, paths in (("digest uncached", digest_paths), ("paper uncached", paper_paths),
-                            ("search", search_paths)):
+        for name, paths in uncached:
             failed, _ = prime(server.port, paths[:20])
             if failed:
                 raise SystemExit(f"bench.pages: {name}: {failed} of the first 20 pages did not answer 200")
             results[name] = load(name, server, paths, **measure)
+    if args.search_only:
+        print_table([results[name] for name in search_paths], results["search common"])
+        return 0
 
     flush_redis(REDIS_CACHE_URL)
     with Gunicorn("cached", cached=True, args=args) as server:
@@ -95,13 +111,30 @@ def run(args: argparse.Namespace) -> int:
         results["static"] = max(statics, key=lambda r: r.rps)
         results["static"].note = "best of 2 runs: " + ", ".join(f"{r.rps:.0f}" for r in statics) + " req/s"
 
-    order = ["static", "digest uncached", "digest cached", "paper uncached", "paper cached", "search"]
+    order = ["static", "digest uncached", "digest cached", "paper uncached", "paper cached", "search common",
+             "search rare"]
     print_table([results[name] for name in order], results["static"])
     print()
     for text, ok in verdicts(results):
         print(f"{'PASS' if ok else 'FAIL'}  {text}")
     print(f"ratio: {results['paper cached'].rps / results['static'].rps:.2f}")
+    save("pages", figures(results, papers))
     return 0
+
+
+def figures(results: dict[str, Result], papers: int) -> dict:
+    """What the results file keeps of a run (bench.results)."""
+    static = results["static"].rps
+    return {
+        "papers": papers, "static_rps": round(static),
+        "paper_cached_ratio": round(results["paper cached"].rps / static, 3),
+        "digest_cached_ratio": round(results["digest cached"].rps / static, 3),
+        "paper_uncached_p99_ms": round(results["paper uncached"].percentile(99), 1),
+        "digest_uncached_p99_ms": round(results["digest uncached"].percentile(99), 1),
+        "search_common_p95_ms": round(results["search common"].percentile(95), 1),
+        "search_rare_p95_ms": round(results["search rare"].percentile(95), 1),
+        "paper_uncached_rps": round(results["paper uncached"].rps), "search_common_rps": round(results["search common"].rps),
+    }
 
 
 def interrupted(signum, frame):

@@ -17,6 +17,7 @@ import psycopg
 from django.db import connection
 
 from bench.import_snapshot import run_import, truncate_papers, write_snapshot
+from bench.search_terms import all_terms
 from bench.pages import DIGEST_DAYS, DIGEST_SIZE, STATIC_NAME
 
 # --- synthetic Chinese summaries --------------------------------------------------
@@ -48,10 +49,6 @@ ZH_TLDRS = (
 )
 
 
-SEARCH_WORDS = (
-    "retrieval", "reinforcement", "adversarial", "multimodal", "retrieval augmented generation",
-    "智能体", "知识蒸馏", "扩散模型", "幻觉检测", "强化学习 鲁棒性评估",
-)
 
 
 
@@ -286,7 +283,7 @@ class Targets:
     digest_dates: list[str]
     paper_ids: list[str]  # many, for uncached pages
     cached_paper_ids: list[str]  # fewer, each rendered once before the cached run
-    search_queries: list[str]
+    search_queries: dict[str, list[str]]  # by kind: common/rare, English/Chinese (bench.search_terms)
 
 
 def pick_targets(seed: int = 7) -> Targets:
@@ -300,7 +297,7 @@ def pick_targets(seed: int = 7) -> Targets:
         )
         ids = [row[0] for row in cursor.fetchall()]
     sample = rng.sample(ids, min(len(ids), 2000))
-    return Targets(dates, sample, sample[:200], list(SEARCH_WORDS))
+    return Targets(dates, sample, sample[:200], all_terms())
 
 
 def count_matches(queries: list[str]) -> dict[str, int]:
@@ -308,6 +305,10 @@ def count_matches(queries: list[str]) -> dict[str, int]:
     from papers.site.search import matching
 
     return {q: matching(Paper.objects.published(), q).count() for q in queries}
+
+
+def published_count() -> int:
+    return scalar("SELECT count(*) FROM papers_summary WHERE status = 'published'")
 
 
 def write_static_page(static_root: Path, arxiv_id: str) -> int:
