@@ -11,6 +11,7 @@ from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 from django.utils.html import escape
 from taggit.models import Tag
 
+from papers.markup import inert_text, plain_text
 from papers.models import Paper, Topic
 
 FEED_SIZE = 50
@@ -35,13 +36,17 @@ class LatestPapersFeed(Feed):
         return self.filter(queryset, obj)[:FEED_SIZE]
 
     def item_title(self, paper):
+        # Many readers render a title as HTML, some after decoding it twice: a title is plain text with
+        # nothing an HTML parser could read as a tag (imports remove markup; an older row or an
+        # editor's text may still have some).
         headline = paper.summary.headline_zh or paper.summary.title_zh
-        return f"{headline} | {paper.title}" if headline else paper.title
+        return inert_text(f"{headline} | {paper.title}" if headline else paper.title)
 
     def item_description(self, paper):
         # A reader renders the description as HTML, and these are plain-text fields (the pages escape
-        # them too): escaped, the text shows as written and any markup in it stays inert.
-        return escape(paper.summary.tldr or paper.summary.abstract_zh or paper.abstract)
+        # them too): escaped, the text shows as written; markup an older row may hold is left out, since
+        # some readers decode a description twice before rendering it.
+        return escape(plain_text(paper.summary.tldr or paper.summary.abstract_zh or paper.abstract))
 
     def item_link(self, paper):
         return reverse("paper", args=[paper.arxiv_id])
@@ -59,10 +64,10 @@ class LatestPapersFeed(Feed):
 
     def item_author_name(self, paper):
         names = [a.author.name for a in paper.authorships.all()][:3]
-        return ", ".join(names) if names else None
+        return inert_text(", ".join(names)) if names else None
 
     def item_categories(self, paper):
-        return [paper.topic.name_en] if paper.topic else []
+        return [inert_text(paper.topic.name_en)] if paper.topic else []
 
 
 class AtomFeed:
@@ -83,7 +88,7 @@ class OneSubjectFeed(LatestPapersFeed):
         return get_object_or_404(self.model, slug=slug)
 
     def title(self, obj):
-        return f"Paperdesk · {self.subject_name(obj)}"
+        return inert_text(f"Paperdesk · {self.subject_name(obj)}")
 
     def link(self, obj=None):
         return reverse(self.page_name, args=[obj.slug])

@@ -9,9 +9,11 @@ plain-text field is a payload that survived.  The TeX beside them
 """
 from __future__ import annotations
 
+import html
 import re
 from pathlib import Path
 
+import feedparser
 import lxml.html
 import pytest
 from django.urls import reverse
@@ -20,6 +22,7 @@ from taggit.models import Tag
 from papers.importers.records import PAPER_PLAIN_FIELDS, SUMMARY_PLAIN_FIELDS, SUMMARY_PLAIN_LISTS
 from papers.models import Author, Digest, Generation, Paper, Summary, Topic
 from papers.services.ingest import IngestOptions, import_sources
+from tests.factories import PaperFactory, SummaryFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -31,6 +34,8 @@ MARKUP_RE = re.compile(
     r"<\s*/?\s*(?:script|style|body|img|svg|iframe|a|b|i|title)\b|<!|\]\]>|&(?:lt|gt|amp|#\d+|#x[0-9a-f]+);"
     r"|\bon(?:load|error|mouseover)\b|javascript:|alert", re.I,
 )
+# A "<" an HTML parser would read as the start of a tag, a comment or a declaration.
+TAG_START_RE = re.compile(r"<[A-Za-z/!?]")
 
 
 @pytest.fixture
@@ -84,6 +89,72 @@ def test_the_words_and_the_tex_are_kept(hostile):
     assert (summary.title_zh, summary.affiliation, summary.keywords) == ("恶意题目", "坏人大学", ["迁移学习", "注入"])
     assert summary.key_points == ["要点一", "要点二"]
     assert Digest.objects.get(date="2025-01-03").description == "LLM 最新论文"
+
+
+def feed_urls():
+    tag = Tag.objects.get(name="恶意标签")
+    return ["/feed/rss/", "/feed/atom/", "/feed/rss/topic/agent/", "/feed/atom/topic/agent/",
+            f"/feed/rss/tag/{tag.slug}/", f"/feed/atom/tag/{tag.slug}/"]
+
+
+def read_feed(client, url):
+    response = client.get(url)
+    assert response.status_code == 200, url
+    # Read as a reader that renders what it gets would: feedparser's own sanitizing off.
+    feed = feedparser.parse(response.content, sanitize_html=False)
+    assert not feed.bozo, (url, feed.bozo_exception)
+    return feed
+
+
+def assert_inert(text: str, where: str):
+    """No tag in ``text``, nor in it decoded once more (a reader that unescapes a title twice)."""
+    assert not TAG_START_RE.search(text), (where, text)
+    assert not TAG_START_RE.search(html.unescape(text)), (where, text)
+    assert "alert" not in text, (where, text)
+
+
+def assert_clean_html(fragment: str, where: str):
+    """Nothing in ``fragment`` could run or restyle: no script or style, no handler, no script URL."""
+    if not fragment.strip():
+        return
+    root = lxml.html.fragment_fromstring(fragment, create_parent="div")
+    assert root.xpath("//script|//style|//iframe|//svg|//img|//body") == [], (where, fragment)
+    for element in root.iter():
+        for name, value in element.attrib.items():
+            assert not name.lower().startswith("on"), (where, name)
+            assert not value.strip().lower().startswith(("javascript:", "data:")), (where, value)
+    assert "alert" not in root.text_content(), (where, fragment)
+
+
+def test_feed_titles_hold_no_tag_and_descriptions_only_sanitized_html(client, hostile):
+    seen = set()
+    for url in feed_urls():
+        feed = read_feed(client, url)
+        assert feed.entries, url
+        for entry in feed.entries:
+            seen.add(entry.id)
+            assert_inert(entry.title, f"{url} {entry.id} title")
+            assert_clean_html(entry.get("summary", ""), f"{url} {entry.id} description")
+            for author in entry.get("authors", []):
+                assert_inert(author.get("name", ""), f"{url} {entry.id} author")
+            for tag in entry.get("tags", []):
+                assert_inert(tag.term, f"{url} {entry.id} category")
+        assert_inert(feed.feed.title, f"{url} feed title")
+    assert seen == {f"arxiv:{arxiv_id}" for arxiv_id in PAPERS}
+    titles = {entry.id: entry.title for entry in read_feed(client, "/feed/atom/").entries}
+    assert TEX in titles["arxiv:2501.00201"]  # TeX is text: kept as written
+
+
+def test_feed_titles_are_inert_even_for_rows_stored_before_the_import_cleaned_them(client):
+    """An editor's text or an older row may still hold markup: the feed makes it inert all the same."""
+    paper = PaperFactory(arxiv_id="2501.00999", title='Old <img src=x onerror=alert(1)> row $k<n$ &lt;b&gt;x')
+    SummaryFactory(paper=paper, published=True, headline_zh="<script>alert(2)</script>旧标题",
+                   tldr="<body onload=alert(3)>一句话")
+    for url in ("/feed/rss/", "/feed/atom/"):
+        entry = read_feed(client, url).entries[0]
+        assert_inert(entry.title, url)
+        assert "旧标题" in entry.title and "$k< n$" in entry.title
+        assert_clean_html(entry.get("summary", ""), url)
 
 
 def public_urls():
