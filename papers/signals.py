@@ -37,7 +37,7 @@ PRECISE_INVALIDATION_MAX = 100
 def papers_tags(paper_ids) -> set[str]:
     """The cache tags of every page that shows one of these papers (four queries, however many)."""
     ids = list(paper_ids)
-    tags = {"home", "digests"}
+    tags = {"home", "digests", "search"}  # search: the feeds of searches, any of which may list these papers
     for arxiv_id, topic_slug in Paper.objects.filter(pk__in=ids).values_list("arxiv_id", "topic__slug"):
         tags.add(f"paper:{arxiv_id}")
         if topic_slug:

@@ -14,6 +14,7 @@ class PaperFilter(django_filters.FilterSet):
         field_name="topic", queryset=Topic.objects.all(), to_field_name="slug", label=_("Topic"), empty_label=_("All topics"),
     )
     tag = django_filters.CharFilter(field_name="tags__slug", label=_("Tag"))
+    author = django_filters.CharFilter(field_name="authorships__author__slug", label=_("Author"))
     published_after = django_filters.DateFilter(field_name="published", lookup_expr="gte", label=_("From"))
     published_before = django_filters.DateFilter(field_name="published", lookup_expr="lte", label=_("To"))
     category = django_filters.CharFilter(method="filter_category", label=_("arXiv category"))
@@ -21,7 +22,7 @@ class PaperFilter(django_filters.FilterSet):
 
     class Meta:
         model = Paper
-        fields = ["topic", "tag", "published_after", "published_before", "category", "has_code"]
+        fields = ["topic", "tag", "author", "published_after", "published_before", "category", "has_code"]
 
     @property
     def topics(self) -> list[Topic]:

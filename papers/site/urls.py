@@ -2,7 +2,7 @@
 from django.contrib.sitemaps.views import sitemap
 from django.urls import path
 
-from papers.site import feeds, indexes, reports, views
+from papers.site import feeds, indexes, reports, search_feeds, views
 from papers.site.sitemaps import SITEMAPS
 
 urlpatterns = [
@@ -22,6 +22,8 @@ urlpatterns = [
     path("search/", views.search_view, name="search"),
     path("feed/rss/", feeds.LatestPapersFeed(), name="feed-rss"),
     path("feed/atom/", feeds.LatestPapersAtom(), name="feed-atom"),
+    path("feed/rss/search/", search_feeds.SearchFeed(), name="feed-rss-search"),
+    path("feed/atom/search/", search_feeds.SearchAtom(), name="feed-atom-search"),
     path("feed/rss/topic/<str:slug>/", feeds.TopicFeed(), name="feed-rss-topic"),
     path("feed/atom/topic/<str:slug>/", feeds.TopicAtom(), name="feed-atom-topic"),
     path("feed/rss/tag/<str:slug>/", feeds.TagFeed(), name="feed-rss-tag"),

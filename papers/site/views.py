@@ -23,6 +23,7 @@ from papers.site.filters import PaperFilter
 from papers.site.fragments import attach_cards
 from papers.models import CARD_UNUSED_FIELDS, Author, Digest, DigestEntry, Paper, Status, Summary, Topic
 from papers.site.search import CANDIDATES, search
+from papers.site.search_feeds import clean_params
 
 PAGE_SIZE = 20
 CORRECTIONS_SHOWN = 5  # the latest corrections a paper page lists
@@ -157,8 +158,9 @@ author_detail = _one_subject_list(Author, "author", "authorships__author", has_f
 
 @require_GET
 def search_view(request):
-    query = request.GET.get("q", "").strip()
-    filterset = PaperFilter(request.GET, queryset=Paper.objects.published())
+    params = clean_params(request.GET)  # a NUL or control character is no search, and no database error
+    query = params.get("q", "").strip()
+    filterset = PaperFilter(params, queryset=Paper.objects.published())
     ids, more = search(filterset.qs, query) if query else ([], False)
     page = _page(request, ids)
     papers = Paper.objects.for_cards().in_bulk(page.object_list)
