@@ -7,7 +7,8 @@ import re
 # New-style (2402.19474, 0704.0001) and old-style (hep-th/9901001) arXiv ids,
 # optionally followed by a version.
 # Since 2015 (YYMM 1501) the number after the dot has five digits, before it four.
-ARXIV_ID = r"(?P<id>(?:0[7-9]|1[0-4])\d{2}\.\d{4}|(?:1[5-9]|[2-9]\d)\d{2}\.\d{5}|[a-z][a-z\-]+(?:\.[A-Z]{2})?/\d{7})(?:v(?P<version>\d+))?"
+ARXIV_BARE_ID = r"(?:0[7-9]|1[0-4])\d{2}\.\d{4}|(?:1[5-9]|[2-9]\d)\d{2}\.\d{5}|[a-z][a-z\-]+(?:\.[A-Z]{2})?/\d{7}"
+ARXIV_ID = rf"(?P<id>{ARXIV_BARE_ID})(?:v(?P<version>\d+))?"
 ARXIV_ID_RE = re.compile(rf"^{ARXIV_ID}$")
 ARXIV_URL_RE = re.compile(rf"arxiv\.org/(?:abs|pdf)/{ARXIV_ID}", re.IGNORECASE)
 URL_RE = re.compile(r"https?://[!#-&*-;=?-Z\\^-z|~]+")  # printable ASCII but quotes, <>, (), [], {}

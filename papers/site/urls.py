@@ -1,8 +1,9 @@
 """Public URLs: stable, readable, the same in both languages."""
 from django.contrib.sitemaps.views import sitemap
-from django.urls import path
+from django.urls import path, re_path
 
-from papers.site import feeds, indexes, reports, search_feeds, views
+from papers.importers.text import ARXIV_BARE_ID
+from papers.site import arxiv_links, feeds, indexes, reading_list, reports, search_feeds, views
 from papers.site.sitemaps import SITEMAPS
 
 urlpatterns = [
@@ -10,9 +11,15 @@ urlpatterns = [
     path("digest/", views.digest_archive, name="digest-archive"),
     path("digest/<str:date>/", views.digest_detail, name="digest"),
     path("digest/<str:date>/<str:topic>/", views.digest_detail, name="digest-topic"),
-    # Before the paper's own URL, whose <path:> would take "…/report" for part of an arXiv id.
+    # Before the paper's own URL, whose <path:> would take "…/report", "v2" or ".bib" for part of an arXiv id.
     path("paper/<path:arxiv_id>/report/", reports.report_error, name="report-error"),
+    re_path(rf"^paper/(?P<arxiv_id>{ARXIV_BARE_ID})v(?P<version>\d+)/$", arxiv_links.paper_version, name="paper-version"),
+    re_path(r"^paper/(?P<arxiv_id>.+)\.bib$", reading_list.paper_bibtex, name="paper-bibtex"),
     path("paper/<path:arxiv_id>/", views.paper_detail, name="paper"),
+    re_path(r"^(?:abs|pdf)/(?P<rest>.+)$", arxiv_links.arxiv_link, name="arxiv-link"),
+    path("bib/", reading_list.bibtex_export, name="bibtex-export"),
+    path("reading-list/", reading_list.reading_list, name="reading-list"),
+    path("reading-list/papers.json", reading_list.reading_list_papers, name="reading-list-papers"),
     path("topic/", indexes.topic_index, name="topic-index"),
     path("topic/<str:slug>/", views.topic_detail, name="topic"),
     path("tag/", indexes.tag_index, name="tag-index"),

@@ -22,6 +22,8 @@ from papers.site.coverage import day_coverage
 from papers.site.filters import PaperFilter
 from papers.site.fragments import attach_cards
 from papers.models import CARD_UNUSED_FIELDS, Author, Digest, DigestEntry, Paper, Status, Summary, Topic
+from papers.site.arxiv_links import missing, parse_pasted
+from papers.site.citations import bibtex, plain_citation
 from papers.site.search import CANDIDATES, search
 from papers.site.search_feeds import clean_params
 
@@ -122,17 +124,23 @@ def paper_detail(request, arxiv_id: str):
     )
     if not request.user.is_staff:
         queryset = queryset.published()
-    paper = get_object_or_404(queryset, arxiv_id=arxiv_id)
+    paper = queryset.filter(arxiv_id=arxiv_id).first()
+    if paper is None:  # says so, and links to arXiv when it is an arXiv id
+        found = parse_pasted(arxiv_id)
+        return missing(request, found[0] if found else None, found[1] if found else None, asked=arxiv_id)
     summary = getattr(paper, "summary", None)
     preview = summary is None or summary.status != Status.PUBLISHED
     corrected = [str(Summary._meta.get_field(n).verbose_name) for n in sorted(summary.edited_fields())] if summary else []
     # Published text the desk changed after readers had seen it (recorded by the desk from the entry's history).
     corrections = list(summary.corrections.all()[:CORRECTIONS_SHOWN]) if summary else []
+    authors = [authorship.author.name for authorship in paper.authorships.all()]
     return render(
         request,
         "papers/paper_detail.html",
         {"paper": paper, "summary": summary, "preview": preview, "related": Paper.objects.related_to(paper),
-         "digests": paper.published_digests, "corrected": corrected, "corrections": corrections},
+         "digests": paper.published_digests, "corrected": corrected, "corrections": corrections,
+         "citation_bibtex": bibtex(paper, authors, url=request.build_absolute_uri(reverse("paper", args=[arxiv_id]))),
+         "citation_text": plain_citation(paper, authors)},
     )
 
 
