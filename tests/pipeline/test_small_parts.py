@@ -100,11 +100,20 @@ def test_topic_rules(title, topic):
 @pytest.mark.django_db
 def test_schedules_are_rows_editable_in_the_admin(admin_client):
     tasks = set(PeriodicTask.objects.values_list("task", flat=True))
-    assert tasks == {"papers.fetch_announcements", "editorial.publish_scheduled"}
+    assert tasks == {"papers.fetch_announcements", "papers.retry_announcements", "papers.mark_interrupted_imports",
+                     "editorial.publish_scheduled", "subscriptions.send_week", "subscriptions.send_pending"}
     fetch = PeriodicTask.objects.get(task="papers.fetch_announcements")
     assert (fetch.name, fetch.crontab.hour, fetch.crontab.minute, fetch.crontab.day_of_week) == (
         "Fetch arXiv's daily announcements", "5", "30", "1-5")  # after arXiv's midnight (US Eastern), weekdays
     assert admin_client.get(reverse("admin:django_celery_beat_periodictask_changelist")).status_code == 200
+
+
+@pytest.mark.django_db
+def test_the_mail_schedules_are_rows_on_the_mail_queue():
+    weekly = PeriodicTask.objects.get(task="subscriptions.send_week")
+    assert (weekly.queue, weekly.crontab.day_of_week, weekly.crontab.hour, weekly.crontab.minute) == ("mail", "1", "7", "0")
+    sweep = PeriodicTask.objects.get(task="subscriptions.send_pending")
+    assert (sweep.queue, sweep.interval.every, sweep.interval.period) == ("mail", 600, "seconds")
 
 
 @pytest.mark.django_db
