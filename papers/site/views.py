@@ -183,5 +183,7 @@ def search_view(request):
 @require_GET
 def robots_txt(request):
     sitemap = request.build_absolute_uri(reverse("django.contrib.sitemaps.views.sitemap"))
-    lines = ["User-agent: *", "Disallow: /admin/", "Disallow: /search/", f"Sitemap: {sitemap}", ""]
+    # Searches, their feeds and lists of ids are endless combinations of what the sitemap lists once.
+    lines = ["User-agent: *", "Disallow: /admin/", "Disallow: /search/", "Disallow: /feed/rss/search/",
+             "Disallow: /feed/atom/search/", "Disallow: /bib/", "Disallow: /reading-list/", f"Sitemap: {sitemap}", ""]
     return HttpResponse("\n".join(lines), content_type="text/plain")

@@ -171,6 +171,8 @@ def test_sitemap_and_robots(client, published):
     assert "/paper/2402.19474/" in sitemap and "/digest/2024-02-29/" in sitemap
     robots = client.get("/robots.txt").content.decode()
     assert "Sitemap: http://testserver/sitemap.xml" in robots and "Disallow: /admin/" in robots
+    for path in ("/search/", "/feed/rss/search/", "/feed/atom/search/", "/bib/", "/reading-list/"):
+        assert f"Disallow: {path}\n" in robots
 
 
 def test_language_switch_is_remembered(client, published):
