@@ -477,7 +477,8 @@ class Digest(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.date:%Y-%m-%d} {self.topic or _('all topics')}"
+        topic = self.topic or _("all topics")
+        return f"{self.date:%Y-%m-%d} {topic}"
 
 
 class DigestEntryQuerySet(models.QuerySet):

@@ -10,9 +10,17 @@ entries reviewed on one page), ``reports`` (the audit log and edit rates) and
 ``error_reports`` (readers' reports of errors: the queue, assigning, resolving).
 Importing this package registers them all.
 """
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
 from editorial.admin.digests import DigestAdmin
 from editorial.admin.error_reports import ErrorReportAdmin
 from editorial.admin.reports import AuditEntryAdmin
 from editorial.admin.summaries import SummaryAdmin
+
+# The desk's own name on every admin page, in the desk's language.
+admin.site.site_header = _("Paperdesk editorial desk")
+admin.site.site_title = _("Paperdesk desk")
+admin.site.index_title = _("The desk")
 
 __all__ = ["AuditEntryAdmin", "DigestAdmin", "ErrorReportAdmin", "SummaryAdmin"]

@@ -9,7 +9,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext, gettext_lazy as _, ngettext
 
 from editorial import workflow
 from editorial.forms import reviewers
@@ -19,7 +19,7 @@ from papers.services.versions import summary_rereviewed
 
 
 class BackendFilter(ChoicesFromIndexFilter):
-    title = "machine text backend"
+    title = _("machine text backend")
     parameter_name = "generation__backend"
     table, column = "papers_generation", "backend"
 
@@ -31,7 +31,7 @@ class BackendFilter(ChoicesFromIndexFilter):
 
 
 class ModelFilter(BackendFilter):
-    title = "machine text model"
+    title = _("machine text model")
     parameter_name = "generation__model"
     table, column = "papers_generation", "model"
 
@@ -42,7 +42,7 @@ class ModelFilter(BackendFilter):
 class AssigneeFilter(admin.SimpleListFilter):
     """Who an entry waits for, among the reviewers (not every user an entry ever named: that reads every entry)."""
 
-    title = "assignee"
+    title = _("assignee")
     parameter_name = "assignee__id__exact"
 
     def lookups(self, request, model_admin):
@@ -53,7 +53,7 @@ class AssigneeFilter(admin.SimpleListFilter):
 
 
 class DigestDateFilter(admin.SimpleListFilter):
-    title = "digest date"
+    title = _("digest date")
     parameter_name = "digest_date"
 
     def lookups(self, request, model_admin):
@@ -69,11 +69,11 @@ class DigestDateFilter(admin.SimpleListFilter):
 class NeedsRereviewFilter(admin.SimpleListFilter):
     """Published entries whose paper arXiv replaced with a changed English text."""
 
-    title = "arXiv source changed"
+    title = _("arXiv source changed")
     parameter_name = "rereview"
 
     def lookups(self, request, model_admin):
-        return [("yes", "Needs re-review")]
+        return [("yes", _("Needs re-review"))]
 
     def queryset(self, request, queryset):
         return queryset.needs_rereview() if self.value() == "yes" else queryset
@@ -95,7 +95,7 @@ class HasOpenReportsFilter(admin.SimpleListFilter):
 
 
 class AssignForm(forms.Form):
-    assignee = forms.ModelChoiceField(queryset=reviewers(), label="Reviewer")
+    assignee = forms.ModelChoiceField(queryset=reviewers(), label=_("Reviewer"))
 
 
 class SummaryChangelist(IndexedSearchMixin):
@@ -124,21 +124,21 @@ class SummaryChangelist(IndexedSearchMixin):
     def arxiv_id(self, obj):
         return obj.paper.arxiv_id
 
-    @admin.display(description="entry")
+    @admin.display(description=_("entry"))
     def headline(self, obj):
         return (obj.headline_zh or obj.title_zh or obj.paper.title)[:80]
 
-    @admin.display(description="topic", ordering="paper__topic")
+    @admin.display(description=_("topic"), ordering="paper__topic")
     def topic(self, obj):
         return obj.paper.topic
 
-    @admin.display(description="machine text from")
+    @admin.display(description=_("machine text from"))
     def machine(self, obj):
         if not obj.generation:
             return "-"
         return f"{obj.generation.backend} {obj.generation.model}".strip()
 
-    @admin.action(description="Assign a reviewer (selected)", permissions=["change"])
+    @admin.action(description=_("Assign a reviewer (selected)"), permissions=["change"])
     def assign_reviewer(self, request, queryset):
         form = AssignForm(request.POST if "assignee" in request.POST else None)
         if form.is_valid():
@@ -148,25 +148,30 @@ class SummaryChangelist(IndexedSearchMixin):
             except (PermissionDenied, workflow.TransitionError) as exc:
                 self.message_user(request, str(exc), messages.ERROR)
             else:
-                self.message_user(request, f"Assigned {len(changes)} entries to {assignee}.", messages.SUCCESS)
+                self.message_user(request, ngettext("Assigned %(n)s entry to %(user)s.", "Assigned %(n)s entries to %(user)s.",
+                                                   len(changes)) % {"n": len(changes), "user": assignee}, messages.SUCCESS)
             return None
         return render(request, "admin/editorial/assign.html", {
             **self.admin_site.each_context(request), "opts": self.model._meta, "form": form, "queryset": queryset,
-            "action": "assign_reviewer", "title": "Assign a reviewer",
+            "action": "assign_reviewer", "title": _("Assign a reviewer"),
         })
 
-    @admin.action(description="Mark re-reviewed against the new arXiv version (selected)", permissions=["change"])
+    @admin.action(description=_("Mark re-reviewed against the new arXiv version (selected)"), permissions=["change"])
     def mark_rereviewed(self, request, queryset):
         count = summary_rereviewed(summaries=queryset)
-        self.message_user(request, f"{count} entries marked re-reviewed; readers now see the paper's new version.",
+        self.message_user(request, ngettext("%(n)s entry marked re-reviewed; readers now see the paper's new version.",
+                                           "%(n)s entries marked re-reviewed; readers now see the paper's new version.",
+                                           count) % {"n": count},
                           messages.SUCCESS)
 
-    @admin.action(description="Re-summarize with the configured backend (selected)", permissions=["change"])
+    @admin.action(description=_("Re-summarize with the configured backend (selected)"), permissions=["change"])
     def resummarize(self, request, queryset):
         from papers.tasks import summarize_paper
 
         ids = list(queryset.values_list("paper_id", flat=True))
         for paper_id in ids:
             summarize_paper.delay_on_commit(paper_id, force=True)
-        self.message_user(request, f"Queued {len(ids)} entries for a new machine summary; edited fields are kept.",
+        self.message_user(request, ngettext("Queued %(n)s entry for a new machine summary; edited fields are kept.",
+                                           "Queued %(n)s entries for a new machine summary; edited fields are kept.",
+                                           len(ids)) % {"n": len(ids)},
                           messages.SUCCESS)

@@ -4,6 +4,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.db.models import Count, Q
 from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 
 from editorial import workflow
 from editorial.admin.review_day import ReviewDayMixin
@@ -21,10 +22,10 @@ class DigestEntryInline(admin.TabularInline):
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("paper__summary")
 
-    @admin.display(description="entry state")
+    @admin.display(description=_("entry state"))
     def entry_status(self, obj):
         summary = getattr(obj.paper, "summary", None)
-        return summary.get_status_display() if summary else "no entry"
+        return summary.get_status_display() if summary else _("no entry")
 
 
 @admin.register(Digest)
@@ -45,11 +46,11 @@ class DigestAdmin(ReviewDayMixin, WorkflowAdminMixin, admin.ModelAdmin):
             ready_count=Count("entries", filter=ready, distinct=True),
         )
 
-    @admin.display(description="entries", ordering="entry_count")
+    @admin.display(description=_("entries"), ordering="entry_count")
     def size(self, obj):
         return obj.entry_count
 
-    @admin.display(description="not approved")
+    @admin.display(description=_("not approved"))
     def not_ready(self, obj):
         missing = obj.entry_count - obj.ready_count
         return format_html('<strong style="color:#b00">{}</strong>', missing) if missing else "0"

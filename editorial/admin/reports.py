@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from editorial.models import AuditEntry
 from editorial.reports import edit_rates
@@ -30,7 +31,7 @@ class AuditEntryAdmin(admin.ModelAdmin):
         rows = edit_rates(since=timezone.now() - dt.timedelta(days=days))
         return TemplateResponse(request, "admin/editorial/edit_rates.html", {
             **self.admin_site.each_context(request), "opts": self.model._meta, "rows": rows, "days": days,
-            "title": "Edit rates of machine text",
+            "title": _("Edit rates of machine text"),
         })
 
     list_display = ("created_at", "user", "action", "subject", "from_state", "to_state", "comment")
@@ -38,7 +39,7 @@ class AuditEntryAdmin(admin.ModelAdmin):
     list_select_related = ("user", "summary__paper", "digest__topic")
     show_full_result_count = False
 
-    @admin.display(description="entry or digest")
+    @admin.display(description=_("entry or digest"))
     def subject(self, obj):
         return obj.summary.paper.arxiv_id if obj.summary_id else str(obj.digest)
 

@@ -7,6 +7,7 @@ from django.http import HttpResponseNotAllowed, HttpResponseRedirect, JsonRespon
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.translation import gettext
 
 from editorial import workflow
 from editorial.checks import check_summary
@@ -40,7 +41,7 @@ class ReviewDayMixin:
             **self.admin_site.each_context(request), "opts": self.model._meta, "digest": digest, "cards": cards,
             "ready": sum(s.status in (Status.APPROVED, Status.PUBLISHED) for s in entries),
             "can_review": request.user.has_perm("editorial.review_entry"),
-            "title": f"Review the day: {digest}",
+            "title": gettext("Review the day: %(digest)s") % {"digest": digest},
         })
 
     def review_publish_view(self, request, pk):
@@ -51,7 +52,7 @@ class ReviewDayMixin:
         try:
             for name in ("submit", "approve"):
                 if digest.status in workflow.TRANSITIONS[name].sources:
-                    workflow.transition(digest, name, user=request.user, comment="review of the day")
+                    workflow.transition(digest, name, user=request.user, comment=gettext("review of the day"))
         except workflow.TransitionError as exc:
             self.message_user(request, str(exc), messages.ERROR)
             return HttpResponseRedirect(reverse("admin:papers_digest_review", args=[pk]))
@@ -67,7 +68,7 @@ class ReviewDayMixin:
                 workflow.transition(summary, "submit", user=request.user)
             workflow.transition(summary, "approve", user=request.user, comment=request.POST.get("comment", ""))
         except PermissionDenied:
-            return JsonResponse({"error": "you may not approve"}, status=403)
+            return JsonResponse({"error": gettext("you may not approve")}, status=403)
         except workflow.TransitionError as exc:
             return JsonResponse({"error": str(exc), "status": summary.status}, status=409)
         return JsonResponse({"status": summary.status, "label": summary.get_status_display()})

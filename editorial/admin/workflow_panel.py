@@ -11,6 +11,8 @@ from django.http import HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.text import format_lazy
+from django.utils.translation import gettext, gettext_lazy as _
 
 from editorial import workflow
 
@@ -25,17 +27,19 @@ def _transition_action(name: str):
                 workflow.transition(obj, name, user=request.user, leave_out=False)
                 done += 1
             except PermissionDenied:
-                modeladmin.message_user(request, f"You may not {spec.label.lower()}.", messages.ERROR)
+                modeladmin.message_user(request, gettext("You may not %(action)s.") % {"action": str(spec.label).lower()},
+                                         messages.ERROR)
                 return
             except workflow.TransitionError as exc:
                 failed.append(f"{obj}: {exc}")
         if done:
-            modeladmin.message_user(request, f"{spec.label}: {done} done.", messages.SUCCESS)
+            modeladmin.message_user(request, gettext("%(action)s: %(n)s done.") % {"action": spec.label, "n": done},
+                                     messages.SUCCESS)
         for line in failed[:20]:
             modeladmin.message_user(request, line, messages.WARNING)
 
     action.__name__ = f"{name}_selected"
-    action.short_description = f"{spec.label} (selected)"
+    action.short_description = format_lazy(_("{action} (selected)"), action=spec.label)
     action.allowed_permissions = (name,)
     return action
 
@@ -83,12 +87,13 @@ class WorkflowAdminMixin:
             return TemplateResponse(request, "admin/editorial/publish_blocked.html", {
                 **self.admin_site.each_context(request), "opts": self.model._meta, "obj": obj,
                 "blockers": getattr(exc, "blockers", []), "problems": getattr(exc, "problems", {}),
-                "leave_out": leave_out or isinstance(exc, workflow.DigestBlocked), "title": "Not ready to publish",
+                "leave_out": leave_out or isinstance(exc, workflow.DigestBlocked), "title": _("Not ready to publish"),
             }, status=409)
         except workflow.TransitionError as exc:
             self.message_user(request, str(exc), messages.ERROR)
         else:
-            self.message_user(request, f"{workflow.TRANSITIONS[name].label}: done.", messages.SUCCESS)
+            self.message_user(request, gettext("%(action)s: done.") % {"action": workflow.TRANSITIONS[name].label},
+                              messages.SUCCESS)
         meta = self.model._meta
         return HttpResponseRedirect(reverse(f"admin:{meta.app_label}_{meta.model_name}_change", args=[pk]))
 

@@ -27,7 +27,7 @@
         progress.textContent = root.querySelectorAll(".state-approved, .state-published").length;
         if (card === cards[current]) focus(current + 1);
       } else {
-        state.textContent = data.error || "error";
+        state.textContent = data.error || root.dataset.error;
       }
     }
     root.addEventListener("click", function (event) {

@@ -54,7 +54,7 @@ def test_marking_it_re_reviewed_clears_it(client, users, replaced):
     client.force_login(users["editor"])
     response = client.post(reverse("admin:papers_summary_changelist"),
                            {"action": "mark_rereviewed", "_selected_action": [replaced.pk]}, follow=True)
-    assert "1 entries marked re-reviewed" in response.content.decode()
+    assert "1 entry marked re-reviewed" in response.content.decode()
     replaced.refresh_from_db()
     assert replaced.source_change == {} and replaced.status == "published"
     assert "Every published entry matches its paper's version." in client.get(reverse("admin:index")).content.decode()
