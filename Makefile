@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 
-.PHONY: demo run test install install-dev system-deps bench local-model messages
+.PHONY: demo run test install install-dev system-deps bench local-model messages screenshots
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -52,6 +52,10 @@ messages: install
 	$(BIN)/python manage.py makemessages -l zh_Hans -l en
 	$(BIN)/python manage.py makemessages -d djangojs -l zh_Hans -l en
 	$(BIN)/python manage.py compilemessages
+
+## screenshots: the desk in Chinese at 1366x768 and 1920x1080, from a fresh demo database, into docs/.
+screenshots: install-dev system-deps
+	$(BIN)/python -m docs.screenshots
 
 # Debian's Chromium for the browser tests (never a downloaded browser) and CJK
 # fonts so that screenshots show Chinese; GNU gettext for the catalogue test and `make messages`.

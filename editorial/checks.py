@@ -38,6 +38,13 @@ class Problem:
     def __str__(self):
         return f"{self.field}: {self.message}"
 
+    @property
+    def label(self) -> str:
+        """The name of the field the finding concerns, as the desk shows it."""
+        from papers.models import Summary
+
+        return Summary._meta.get_field(self.field).verbose_name
+
 
 def _numbers(text: str) -> set[str]:
     # Numbers that carry information: decimals and anything of two digits or more.

@@ -1,29 +1,31 @@
-"""An entry's edit screen: the source, machine and edited text side by side, merge conflicts, checks,
-the glossary, provenance, and any two revisions compared.
+"""An entry's edit screen: the English source beside the correction, field by field, with the checks'
+findings and the glossary terms next to the field they concern; merge conflicts, provenance, "save
+and go to the next entry", and any two revisions compared.
 
 The form writes text and desk fields only; the state, publish time and
 assignee are the workflow's (``papers.services.transitions``).
 """
 from __future__ import annotations
 
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
-from django.urls import path
+from django.urls import path, reverse
+from django.utils.translation import gettext, gettext_lazy as _
 
 from editorial import workflow
-from editorial.checks import check_summary, glossary_findings
+from editorial.checks import SOURCE_OF, check_summary, glossary_findings, glossary_hits
 from editorial.corrections import record_live_edit
 from editorial.dashboard import source_diffs
 from editorial.diffs import as_text, inline_diff
 from editorial.forms import EDITABLE, SummaryForm
 from editorial.provenance import field_provenance
-from papers.models import Summary
+from papers.models import DigestEntry, Status, Summary
 
 # Written by the workflow alone (papers.services.transitions), never by a form.
 WORKFLOW_FIELDS = ("status", "published_at", "assignee")
-# The English source each Chinese field translates, for the side-by-side view.
-SOURCE_OF = {"headline_zh": "title", "title_zh": "title", "abstract_zh": "abstract"}
 
 
 class SummaryEditScreen:
@@ -33,8 +35,8 @@ class SummaryEditScreen:
     change_form_template = "admin/papers/summary/change_form.html"
     readonly_fields = ("status", "published_at")
     fieldsets = [
-        ("Entry text", {"fields": EDITABLE}),
-        ("Desk", {"fields": ("summary_language", "reviewer", "publish_at", "status", "published_at", "revision_seen")}),
+        (_("Entry text"), {"fields": EDITABLE}),
+        (_("Desk"), {"fields": ("summary_language", "reviewer", "publish_at", "status", "published_at", "revision_seen")}),
     ]
     history_list_display = ("status", "revision", "headline_zh", "title_zh")
     object_history_template = "admin/papers/summary/object_history.html"
@@ -62,7 +64,7 @@ class SummaryEditScreen:
         ]
         return TemplateResponse(request, "admin/papers/summary/compare.html", {
             **self.admin_site.each_context(request), "opts": self.model._meta, "original": summary, "older": older,
-            "newer": newer, "rows": rows, "title": f"Compare revisions of {summary.paper.arxiv_id}",
+            "newer": newer, "rows": rows, "title": gettext("Compare revisions of %(id)s") % {"id": summary.paper.arxiv_id},
         })
 
     def save_model(self, request, obj, form, change):
@@ -86,7 +88,8 @@ class SummaryEditScreen:
              "ours_diff": inline_diff(c["base"], c["ours"]), "theirs_diff": inline_diff(c["base"], c["theirs"])}
             for name, c in (obj.merge_conflicts or {}).items()
         ]
-        return {"merge_conflicts": conflicts, "side_by_side": self.side_by_side(obj), "checks": check_summary(obj),
+        checks = check_summary(obj)
+        return {"merge_conflicts": conflicts, "side_by_side": field_rows(obj, checks), "checks": checks,
                 "source_change": obj.source_change, "source_change_diffs": source_diffs(obj),
                 "glossary": glossary_findings(obj), "paper": obj.paper, "provenance": field_provenance(obj),
                 "error_reports": list(obj.error_reports.filter(resolved_at__isnull=True).select_related("assignee"))}
@@ -100,20 +103,52 @@ class SummaryEditScreen:
                 row["field"] = form[row["name"]]
         return super().render_change_form(request, context, *args, **kwargs)
 
-    @staticmethod
-    def side_by_side(summary: Summary) -> list[dict]:
-        machine = summary.generation.output if summary.generation_id else {}
-        rows = []
-        for name in EDITABLE:
-            source_field = SOURCE_OF.get(name)
-            current = getattr(summary, name)
-            machine_text = machine.get(name, "")
-            rows.append({
-                "name": name,
-                "label": Summary._meta.get_field(name).verbose_name,
-                "source": getattr(summary.paper, source_field) if source_field else "",
-                "machine": as_text(machine_text),
-                "edited": name in machine and as_text(machine_text) != as_text(current),
-                "diff": inline_diff(machine_text, current) if name in machine and as_text(machine_text) != as_text(current) else "",
-            })
-        return rows
+    def response_change(self, request, obj):
+        """"Save and go to the next entry" (Ctrl+Enter): saved, then the entry an editor works on next."""
+        if "_savenext" in request.POST:
+            following = next_entry(obj)
+            self.message_user(request, gettext("Saved %(entry)s.") % {"entry": obj.paper.arxiv_id}, messages.SUCCESS)
+            if following is None:
+                self.message_user(request, gettext("That was the last entry waiting."), messages.INFO)
+                return HttpResponseRedirect(reverse("admin:papers_summary_changelist"))
+            return HttpResponseRedirect(reverse("admin:papers_summary_change", args=[following.pk]))
+        return super().response_change(request, obj)
+
+
+def field_rows(summary: Summary, problems) -> list[dict]:
+    """One row per editable field: the English it translates (or, where it translates nothing, the machine's
+    text) beside it, its length, and the check findings and glossary terms that concern it."""
+    machine = summary.generation.output if summary.generation_id else {}
+    glossary = glossary_hits(summary)
+    rows = []
+    for name in EDITABLE:
+        source = getattr(summary.paper, SOURCE_OF[name]) if name in SOURCE_OF else ""
+        current, machine_text = getattr(summary, name), machine.get(name, "")
+        edited = name in machine and as_text(machine_text) != as_text(current)
+        rows.append({
+            "name": name,
+            "label": Summary._meta.get_field(name).verbose_name,
+            "source": source,
+            "source_length": len(source or as_text(machine_text)),
+            "machine": as_text(machine_text),
+            "length": len(as_text(current)),
+            "edited": edited,
+            "diff": inline_diff(machine_text, current) if edited else "",
+            "problems": [p for p in problems if p.field == name],
+            "glossary": glossary.get(name, []),
+        })
+    return rows
+
+
+def next_entry(summary: Summary) -> Summary | None:
+    """After this entry: the next one of its day's digest (the newest digest it is in), else the next draft
+    or sent-back entry."""
+    place = DigestEntry.objects.filter(paper_id=summary.paper_id).order_by("-digest__date").first()
+    if place is not None:
+        following = (Summary.objects.filter(paper__digest_entries__digest_id=place.digest_id,
+                                            paper__digest_entries__position__gt=place.position)
+                     .order_by("paper__digest_entries__position").first())
+        if following is not None:
+            return following
+    return (Summary.objects.filter(status__in=[Status.DRAFT, Status.CHANGES_REQUESTED], pk__gt=summary.pk)
+            .order_by("pk").first())

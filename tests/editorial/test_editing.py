@@ -38,7 +38,39 @@ def test_change_page_shows_source_machine_text_and_diff(client, users, entry):
     assert "The All-Seeing Project V2: Towards General Relation Comprehension" in body  # English source
     assert "《全知计划V2》：旨在攻克开放世界" in body  # the machine (source) text, read-only
     assert "<del>" in body and "Restore machine text" in body  # a per-field diff and the restore button
-    assert 'class="edited"' in body
+    assert 'class="desk-field edited' in body  # the headline's row is marked edited
+
+
+def test_findings_and_glossary_terms_stand_next_to_their_field(client, users, entry):
+    """The change screen puts each check finding and glossary term in the row of the field it concerns."""
+    from django.utils.html import escape
+
+    from editorial.admin.edit_screen import field_rows
+    from editorial.checks import check_summary
+
+    rows = {row["name"]: row for row in field_rows(entry, check_summary(entry))}
+    assert [p.code for p in rows["abstract_zh"]["problems"]] == ["names"]  # MMLMs for MLLMs
+    assert all(not row["problems"] for name, row in rows.items() if name != "abstract_zh")
+    assert {g["term"] for g in rows["abstract_zh"]["glossary"]} >= {"hallucination"}
+    assert rows["abstract_zh"]["length"] == len(entry.abstract_zh)
+    assert rows["abstract_zh"]["source"] == entry.paper.abstract and rows["tldr"]["source"] == ""
+
+    client.force_login(users["editor"])
+    body = client.get(change_url(entry), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    row = body[body.index('id="row-abstract_zh"'):body.index('id="row-tldr"')]
+    assert "翻译中丢失的名称：MLLMs" in row and escape("hallucination") in row and "与术语表不符" in row
+    assert "快捷键" in body and "保存并转到下一条" in body
+
+
+def test_save_and_next_goes_to_the_next_entry_of_the_day(client, users, entry):
+    client.force_login(users["editor"])
+    response = client.post(change_url(entry), {**form_data(entry, tldr="全知计划第二版"), "_savenext": "1"})
+    entry.refresh_from_db()
+    assert entry.tldr == "全知计划第二版"
+    place = entry.paper.digest_entries.get()
+    following = Summary.objects.get(paper__digest_entries__digest=place.digest,
+                                    paper__digest_entries__position=place.position + 1)
+    assert response.status_code == 302 and response["Location"] == change_url(following)
 
 
 def test_every_save_is_a_revision_with_who_and_a_compare_view(client, users, entry):
