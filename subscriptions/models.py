@@ -29,18 +29,20 @@ class Subscription(models.Model):
         DAILY = "daily", _("Daily")
         WEEKLY = "weekly", _("Weekly")
 
-    email = models.EmailField(db_index=True)
-    kind = models.CharField(max_length=10, choices=Kind.choices)
+    email = models.EmailField(_("e-mail address"), db_index=True)
+    kind = models.CharField(_("follows"), max_length=10, choices=Kind.choices)
     # A topic's, tag's or author's slug; for a search, the search page's query string (q and filters).
-    target = models.CharField(max_length=500)
-    language = models.CharField(max_length=4, choices=Language.choices, default=Language.ZH)
-    frequency = models.CharField(max_length=6, choices=Frequency.choices, default=Frequency.DAILY)
-    confirmed_at = models.DateTimeField(null=True, blank=True, db_index=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    modified_at = models.DateTimeField(auto_now=True)
+    target = models.CharField(_("which one"), max_length=500)
+    language = models.CharField(_("language"), max_length=4, choices=Language.choices, default=Language.ZH)
+    frequency = models.CharField(_("how often"), max_length=6, choices=Frequency.choices, default=Frequency.DAILY)
+    confirmed_at = models.DateTimeField(_("confirmed"), null=True, blank=True, db_index=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    modified_at = models.DateTimeField(_("modified"), auto_now=True)
 
     class Meta:
         ordering = ["email", "kind", "target"]
+        verbose_name = _("subscription")
+        verbose_name_plural = _("subscriptions")
         constraints = [models.UniqueConstraint(fields=["email", "kind", "target"], name="subscription_unique_follow")]
 
     def __str__(self):
@@ -62,20 +64,21 @@ class Delivery(models.Model):
         PENDING = "pending", _("Pending")
         SENT = "sent", _("Sent")
 
-    subscription = models.ForeignKey(Subscription, on_delete=models.CASCADE, related_name="deliveries")
-    period = models.CharField(max_length=10)
-    state = models.CharField(max_length=7, choices=State.choices, default=State.PENDING)
-    claimed_at = models.DateTimeField(null=True, blank=True)
-    claim = models.CharField(max_length=36, blank=True, help_text="Which send holds the claim.")
-    attempts = models.PositiveSmallIntegerField(default=0)
-    entries = models.PositiveSmallIntegerField(default=0, help_text="Entries in the mail.")
-    last_error = models.TextField(blank=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    subscription = models.ForeignKey(Subscription, verbose_name=_("subscription"), on_delete=models.CASCADE, related_name="deliveries")
+    period = models.CharField(_("period"), max_length=10)
+    state = models.CharField(_("state"), max_length=7, choices=State.choices, default=State.PENDING)
+    claimed_at = models.DateTimeField(_("claimed"), null=True, blank=True)
+    claim = models.CharField(_("claim"), max_length=36, blank=True, help_text=_("Which send holds the claim."))
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    entries = models.PositiveSmallIntegerField(_("entries"), default=0, help_text=_("Entries in the mail."))
+    last_error = models.TextField(_("last error"), blank=True)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
         ordering = ["-created_at"]
-        verbose_name_plural = "deliveries"
+        verbose_name = _("delivery")
+        verbose_name_plural = _("deliveries")
         constraints = [models.UniqueConstraint(fields=["subscription", "period"], name="delivery_unique_period")]
         indexes = [models.Index(fields=["claimed_at"], condition=Q(state="pending"), name="delivery_pending")]
 
