@@ -31,6 +31,8 @@ from urllib.parse import urlencode
 
 from django.db import connection
 
+from bench.cli import at_least_one
+
 TARGET_P95_MS = 200.0
 DESK_PAPERS = 2_000
 DESK_MONTH = "2612"  # arXiv ids of the desk's new papers: a month the generator never reaches
@@ -258,11 +260,8 @@ def report(page_list: list[Page]) -> dict:
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench.desk", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--rounds", type=int, default=5, help="measured requests of each URL (default: 5)")
-    args = parser.parse_args(argv)
-    if args.rounds < 1:
-        parser.error("--rounds must be at least 1")
-    return args
+    parser.add_argument("--rounds", type=at_least_one, default=5, help="measured requests of each URL (default: 5)")
+    return parser.parse_args(argv)
 
 
 def run(args: argparse.Namespace) -> dict:

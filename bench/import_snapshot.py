@@ -51,6 +51,7 @@ from django.db import connection
 from psycopg import sql
 from psycopg.types.json import Jsonb
 
+from bench.cli import at_least_one
 from bench.results import save
 from bench.vocabulary import english_words
 
@@ -320,11 +321,8 @@ def run_copy(path: Path) -> float:
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench.import_snapshot", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--n", type=int, default=100_000, help="number of records (default: 100000)")
-    args = parser.parse_args(argv)
-    if args.n < 1:
-        parser.error("--n must be at least 1")
-    return args
+    parser.add_argument("--n", type=at_least_one, default=100_000, help="number of records (default: 100000)")
+    return parser.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> int:

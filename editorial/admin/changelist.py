@@ -66,32 +66,41 @@ class DigestDateFilter(admin.SimpleListFilter):
         return queryset
 
 
-class NeedsRereviewFilter(admin.SimpleListFilter):
+class OneChoiceFilter(admin.SimpleListFilter):
+    """A list filter with a single choice: the entries ``select`` keeps, or all of them."""
+
+    choice: tuple[str, str]  # (value in the URL, label)
+
+    def lookups(self, request, model_admin):
+        return [self.choice]
+
+    def queryset(self, request, queryset):
+        return self.select(queryset) if self.value() == self.choice[0] else queryset
+
+    def select(self, queryset):
+        raise NotImplementedError
+
+
+class NeedsRereviewFilter(OneChoiceFilter):
     """Published entries whose paper arXiv replaced with a changed English text."""
 
     title = _("arXiv source changed")
     parameter_name = "rereview"
+    choice = ("yes", _("Needs re-review"))
 
-    def lookups(self, request, model_admin):
-        return [("yes", _("Needs re-review"))]
-
-    def queryset(self, request, queryset):
-        return queryset.needs_rereview() if self.value() == "yes" else queryset
+    def select(self, queryset):
+        return queryset.needs_rereview()
 
 
-class HasOpenReportsFilter(admin.SimpleListFilter):
+class HasOpenReportsFilter(OneChoiceFilter):
     """For the entries' list: entries readers reported and nobody has resolved yet."""
 
     title = _("readers' reports")
     parameter_name = "reports"
+    choice = ("open", _("Has open reports"))
 
-    def lookups(self, request, model_admin):
-        return [("open", _("Has open reports"))]
-
-    def queryset(self, request, queryset):
-        if self.value() == "open":
-            return queryset.filter(pk__in=ErrorReport.objects.filter(resolved_at__isnull=True).values("summary_id"))
-        return queryset
+    def select(self, queryset):
+        return queryset.filter(pk__in=ErrorReport.objects.filter(resolved_at__isnull=True).values("summary_id"))
 
 
 class AssignForm(forms.Form):
