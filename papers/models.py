@@ -8,11 +8,12 @@ from __future__ import annotations
 from datetime import date
 
 from django.conf import settings
-from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.backends.ddl_references import Statement
 from django.db.models import Count, F, OuterRef, Prefetch, Q, Subquery
+from django.db.models.functions import Upper
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
@@ -109,8 +110,12 @@ class Author(models.Model):
         verbose_name = _("author")
         verbose_name_plural = _("authors")
         ordering = ["name"]
-        # The author index lists authors by name, a page at a time.
-        indexes = [models.Index(fields=["name", "id"], name="papers_author_name")]
+        indexes = [
+            # The author index lists authors by name, a page at a time ...
+            models.Index(fields=["name", "id"], name="papers_author_name"),
+            # ... and finds them by any part of the name (icontains): trigrams, on PostgreSQL.
+            PostgresGinIndex(OpClass(Upper("name"), name="gin_trgm_ops"), name="papers_author_name_trgm"),
+        ]
 
     def __str__(self):
         return self.name
@@ -364,6 +369,9 @@ class Summary(models.Model):
         indexes = [
             # The few entries that need re-review (``needs_rereview``), found without reading every entry.
             PostgresOnlyIndex(fields=["modified_at"], condition=~Q(source_change={}), name="summary_source_changed"),
+            # What readers may see, as the index pages count it: the published entries' papers, read from
+            # the index alone (no table rows) when they are joined to papers or authorships.
+            models.Index(fields=["paper"], condition=Q(status="published"), name="papers_summary_published"),
         ]
 
     def __str__(self):
