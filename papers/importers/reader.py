@@ -14,7 +14,9 @@ child can start, or one stops before sending anything, the file is parsed
 in-process after all.
 
 The child is a plain ``python -m papers.importers.reader FORMAT PATH``
-that writes pickled chunks of items to a pipe: unlike ``multiprocessing`` it
+that writes pickled chunks of items to a pipe, each behind its length, so a
+child killed in the middle of a message (the pipe is full more often than
+not) is told apart from a message this process cannot read: unlike ``multiprocessing`` it
 copies none of the parent's threads or connections, never re-imports the
 caller's main script, and may be started from a daemon process such as a
 Celery prefork worker.  It imports only the importers, which need no Django
@@ -27,6 +29,7 @@ import logging
 import os
 import pickle
 import queue
+import struct
 import subprocess
 import sys
 import threading
@@ -48,6 +51,7 @@ CHUNK = 250  # items per message
 AHEAD = 16  # messages buffered in the parent: a couple of batches, so memory stays flat
 POLL_SECONDS = 5  # how often a parent waiting for items checks that they can still come
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
+LENGTH = struct.Struct("<Q")  # in front of every message
 
 logger = logging.getLogger(__name__)
 
@@ -129,16 +133,36 @@ def _pump(pipe, messages: queue.Queue) -> None:
     """
     while True:
         try:
-            message = pickle.load(pipe)
-        except (EOFError, OSError):
-            messages.put(("gone", None))
-            return
+            message = _receive(pipe)
+        except OSError:
+            message = None
         except Exception:  # noqa: BLE001 - a message this process cannot read (code changed under it?)
             messages.put(("crash", traceback.format_exc()))
+            return
+        if message is None:
+            messages.put(("gone", None))
             return
         messages.put(message)
         if message[0] != "items":
             return
+
+
+def _send(out, message: tuple) -> None:
+    data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+    out.write(LENGTH.pack(len(data)))
+    out.write(data)
+
+
+def _receive(pipe) -> tuple | None:
+    """The next message; None once the pipe has closed, between messages or inside one."""
+    header = pipe.read(LENGTH.size)
+    if len(header) < LENGTH.size:
+        return None
+    (size,) = LENGTH.unpack(header)
+    data = pipe.read(size)
+    if len(data) < size:
+        return None
+    return pickle.loads(data)
 
 
 def _parse_into(format: str, path: str, out) -> None:
@@ -148,7 +172,7 @@ def _parse_into(format: str, path: str, out) -> None:
         for item in get(format).parse(from_path(Path(path))):
             chunk.append(prepared(item))
             if len(chunk) >= CHUNK:
-                pickle.dump(("items", chunk), out, protocol=pickle.HIGHEST_PROTOCOL)
+                _send(out, ("items", chunk))
                 chunk = []
     except InputError as exc:
         end = ("input error", (exc.source, exc.reason, exc.line))
@@ -157,8 +181,8 @@ def _parse_into(format: str, path: str, out) -> None:
     else:
         end = ("end", None)
     if chunk:
-        pickle.dump(("items", chunk), out, protocol=pickle.HIGHEST_PROTOCOL)
-    pickle.dump(end, out, protocol=pickle.HIGHEST_PROTOCOL)
+        _send(out, ("items", chunk))
+    _send(out, end)
     out.flush()
 
 

@@ -126,7 +126,6 @@ def test_a_child_that_dies_is_an_input_error_after_what_it_sent(tmp_path, in_chi
 
 def test_an_unexpected_error_in_the_child_is_sent_with_its_traceback(monkeypatch):
     import io
-    import pickle
     import types
 
     from papers import importers
@@ -139,7 +138,7 @@ def test_an_unexpected_error_in_the_child_is_sent_with_its_traceback(monkeypatch
     out = io.BytesIO()
     reader._parse_into("buggy", __file__, out)
     out.seek(0)
-    (kind, items), (end, traceback) = pickle.load(out), pickle.load(out)
+    (kind, items), (end, traceback) = reader._receive(out), reader._receive(out)
     assert kind == "items" and items == [ParseFailure(__file__, 1, "first line")]
     assert end == "crash" and "KeyError: 'a bug'" in traceback
 
@@ -151,7 +150,6 @@ def _pids_reading(path: Path) -> list[int]:
 def test_a_message_the_parent_cannot_read_is_a_crash_not_a_hang():
     """A parsing process running newer code than the parent (mid-deploy) must not leave the import waiting."""
     import io
-    import pickle
     import queue
 
     from papers.importers.records import PAPER_RECORD_FIELDS, _rebuilt_record
@@ -161,11 +159,30 @@ def test_a_message_the_parent_cannot_read_is_a_crash_not_a_hang():
             names = (*PAPER_RECORD_FIELDS, "added_later")
             return _rebuilt_record, (names, ("2402.19474", *[None] * len(PAPER_RECORD_FIELDS)))
 
-    pipe = io.BytesIO(pickle.dumps(("items", [FromNewerCode()])) + pickle.dumps(("end", None)))
+    pipe = io.BytesIO()
+    reader._send(pipe, ("items", [FromNewerCode()]))
+    reader._send(pipe, ("end", None))
+    pipe.seek(0)
     messages: queue.Queue = queue.Queue()
     reader._pump(pipe, messages)
     kind, traceback = messages.get_nowait()
     assert kind == "crash" and "added_later" in traceback
+
+
+def test_a_message_cut_short_is_the_child_gone_not_a_crash():
+    """A child killed while writing leaves half a message in the pipe: that is the child stopping."""
+    import io
+    import queue
+
+    whole = io.BytesIO()
+    reader._send(whole, ("items", [ParseFailure("f", n, "x") for n in range(1, 50)]))
+    for cut in (3, len(whole.getvalue()) - 1):
+        messages: queue.Queue = queue.Queue()
+        reader._pump(io.BytesIO(whole.getvalue()[:cut]), messages)
+        assert messages.get_nowait() == ("gone", None)
+    messages = queue.Queue()
+    reader._pump(io.BytesIO(whole.getvalue()), messages)
+    assert messages.get_nowait()[0] == "items" and messages.get_nowait() == ("gone", None)
 
 
 def test_overlapping_bulk_work_puts_the_collector_back_when_the_last_one_ends():
