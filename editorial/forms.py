@@ -41,7 +41,7 @@ class LinesField(forms.CharField):
 
 
 class SummaryForm(forms.ModelForm):
-    revision_seen = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    revision_seen = forms.IntegerField(widget=forms.HiddenInput, required=False, label=_("revision seen"))
     key_points = LinesField(required=False, label=_("key points"), help_text=_("One per line; Markdown allowed."))
     keywords = LinesField(required=False, separator="、", label=_("keywords"), widget=forms.TextInput(attrs={"size": 80}))
     # Not the model's ``assignee``: an assignment is logged, so the admin makes it through

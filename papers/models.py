@@ -508,6 +508,9 @@ class DigestEntry(models.Model):
         ordering = ["digest", "position"]
         constraints = [models.UniqueConstraint(fields=["digest", "paper"], name="digest_entry_unique_paper")]
 
+    def __str__(self):
+        return f"{self.position}. {self.paper.arxiv_id}"
+
 
 class ImportBatch(models.Model):
     """One run of an import: what it read, what it did, and what went wrong."""
