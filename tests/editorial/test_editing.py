@@ -255,3 +255,17 @@ def test_publish_blocked_by_checks_offers_an_override_with_comment(client, users
     assert client.post(url, {"override": "1", "comment": "checked"}).status_code == 302
     entry.refresh_from_db()
     assert entry.status == Status.PUBLISHED
+
+
+def test_dashboard_counts_large_states_from_the_planner(client, users, desk, monkeypatch):
+    """Past ESTIMATE_ABOVE entries in a state the number is the planner's, shown as about; smaller ones exact."""
+    from editorial import dashboard
+
+    monkeypatch.setattr(dashboard, "ESTIMATE_ABOVE", 5)
+    client.force_login(users["editor"])
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(reverse("admin:index"))
+    counts = {value: n for _, value, n in response.context["counts"]}
+    assert counts["draft"].startswith("≈ ") and int(counts["draft"][2:].replace(",", "")) > 0
+    assert counts["published"] == 0 and counts["approved"] == 0
+    assert not any(q["sql"].startswith('SELECT "papers_summary"."status" AS "status", COUNT(') for q in queries)
