@@ -1,12 +1,13 @@
 """Admin for the paper domain.  Entries and digests are the desk's: see ``editorial.admin``."""
 from django.contrib import admin
 from django.utils.html import format_html
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_lazy as _, ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
 from papers.models import (
     Author, FetchDay, FetchDayItem, Generation, GlossaryTerm, ImportBatch, Paper, RecordError, Summary, Topic, TopicAlias,
 )
+from papers.services.ledger import fetch_days_mark_quiet
 from papers.site.desk_search import EstimatedCountPaginator, IndexedSearchMixin
 
 
@@ -119,12 +120,23 @@ class FetchDayAdmin(admin.ModelAdmin):
     date_hierarchy = "day"
     readonly_fields = [f.name for f in FetchDay._meta.fields]
     inlines = [FetchDayItemInline]
+    actions = ["mark_holiday"]
 
     def has_add_permission(self, request):
         return False
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    def has_holiday_permission(self, request):
+        return request.user.has_perm("papers.change_fetchday")
+
+    @admin.action(description=_("Mark as a holiday: arXiv announced nothing (stops the retries)"),
+                  permissions=["holiday"])
+    def mark_holiday(self, request, queryset):
+        changed = fetch_days_mark_quiet(days=list(queryset), reason=f"marked a holiday by {request.user.get_username()}")
+        self.message_user(request, ngettext("%d failed day marked a holiday.", "%d failed days marked a holiday.",
+                                            changed) % changed)
 
 
 @admin.register(GlossaryTerm)

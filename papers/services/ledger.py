@@ -139,6 +139,16 @@ def fetch_day_failed(*, day: dt.date, categories: list[str], batch: ImportBatch,
     return rows
 
 
+@transaction.atomic
+def fetch_days_mark_quiet(*, days: list[FetchDay], reason: str) -> int:
+    """A person's word that arXiv announced nothing on failed days (a holiday it did not list): quiet, not retried.
+
+    Only failed days change, and the reason stays on them; returns how many changed.
+    """
+    return FetchDay.objects.filter(pk__in=[d.pk for d in days], state=FetchDay.State.FAILED).update(
+        state=FetchDay.State.QUIET, error=reason)
+
+
 def fetch_retry_due(*, categories: list[str]) -> bool:
     """Whether the announcement fetch should run again: the newest day in the ledger failed in every category."""
     newest = FetchDay.objects.filter(category__in=categories).order_by("-day").values_list("day", flat=True).first()

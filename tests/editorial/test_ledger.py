@@ -67,3 +67,24 @@ def test_the_dashboard_shows_the_ledger_and_a_failed_day_loudly(client, users):
     assert 'class="ledger-failed"' in body
     detail = client.get(reverse("admin:papers_fetchday_change", args=[read.pk]), HTTP_ACCEPT_LANGUAGE="en")
     assert detail.status_code == 200 and failed.paper.arxiv_id in detail.content.decode()
+
+
+def test_a_failed_day_marked_a_holiday_is_quiet_and_no_longer_retried(client, users):
+    from papers.services.ledger import fetch_retry_due
+
+    holiday = FetchDayFactory(day=day(0), failed=True, error="the feed has no items on Monday 2024-03-04")
+    read = FetchDayFactory(day=day(1), category="cs.AI")
+    assert fetch_retry_due(categories=["cs.CL"])
+    changelist = reverse("admin:papers_fetchday_changelist")
+    client.force_login(users["reviewer"])  # may read the ledger, not overrule it
+    refused = client.post(changelist, {"action": "mark_holiday", "_selected_action": [holiday.pk]})
+    assert refused.status_code == 200 and FetchDay.objects.get(pk=holiday.pk).state == "failed"
+    client.force_login(users["admin"])
+    done = client.post(changelist, {"action": "mark_holiday", "_selected_action": [holiday.pk, read.pk]},
+                       HTTP_ACCEPT_LANGUAGE="en", follow=True)
+    assert "1 failed day marked a holiday." in done.content.decode()
+    holiday.refresh_from_db()
+    assert (holiday.state, holiday.error) == ("quiet", "marked a holiday by boss")
+    assert FetchDay.objects.get(pk=read.pk).state == "fetched"  # only failed days change
+    assert not fetch_retry_due(categories=["cs.CL"])
+    assert desk_ledger(today=day(1))["ledger_failed"] == []

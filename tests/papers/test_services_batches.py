@@ -63,6 +63,8 @@ def test_an_import_killed_with_sigkill_is_marked_interrupted_by_the_next_import(
     batch, source = killed_mid_import(tmp_path, settings)
     again = run_import(str(source))
     assert again.code == 0, again.err
+    assert (f"note: import batch #{batch.pk} was still marked running, but its process (pid {batch.pid} on "
+            f"{batch.host}) is gone: marked interrupted") in again.out
     batch.refresh_from_db()
     assert batch.state == ImportBatch.State.INTERRUPTED
     note = batch.errors.get()
