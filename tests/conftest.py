@@ -11,6 +11,9 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.db import connections
+from django.db.models.signals import pre_migrate
+from django.dispatch import receiver
 
 DATA = Path(__file__).parent / "data"
 SEEDS = Path(__file__).parent.parent / "demo" / "seeds"  # the two real digests, shared with the demo
@@ -43,6 +46,15 @@ def pytest_sessionstart(session):
         problems.append(f"Redis unreachable at {where}")
     if problems:
         raise pytest.UsageError("; ".join(problems) + " — start the services (see README) and run again")
+
+
+@receiver(pre_migrate)
+def _replica_extensions(sender, using, **kwargs):
+    """The stand-in replica's tables come from the models, not the migrations (config/settings/test.py):
+    the extensions that migrations create must be there before its indexes are."""
+    if using == "replica":
+        with connections[using].cursor() as cursor:
+            cursor.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
 
 
 def pytest_collection_modifyitems(items):
