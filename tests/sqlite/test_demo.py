@@ -24,7 +24,7 @@ def test_demo_migrates_a_fresh_database_publishes_one_day_and_drafts_the_other(d
     assert lines[:3] == [
         f"published day: {PUBLISHED_DAY} created, 0 updated, 0 unchanged, 0 failed (import batch #1)",
         f"draft day: {DRAFT_DAY} created, 0 updated, 0 unchanged, 0 failed (import batch #2)",
-        f"to review: the digest of 2024-02-29 all topics (draft), {DRAFT_DAY} entries; "
+        f"to review: the digest of 2024-02-29 (all topics, draft), {DRAFT_DAY} entries; "
         f"{DRAFT_DAY} drafted by the offline summarizer this run",
     ]
     assert PUBLISHED_DAY + DRAFT_DAY == SEED_PAPERS
@@ -75,7 +75,7 @@ def test_demo_run_again_changes_nothing_and_keeps_what_the_desk_published(demo_d
     assert again.out.splitlines()[:3] == [
         f"published day: 0 created, 0 updated, {PUBLISHED_DAY} unchanged, 0 failed (import batch #3)",
         f"draft day: 0 created, 0 updated, {DRAFT_DAY} unchanged, 0 failed (import batch #4)",
-        f"to review: the digest of 2024-02-29 all topics (draft), {DRAFT_DAY} entries; 0 drafted by the offline "
+        f"to review: the digest of 2024-02-29 (all topics, draft), {DRAFT_DAY} entries; 0 drafted by the offline "
         "summarizer this run",
     ]
     assert tldr != "edited"

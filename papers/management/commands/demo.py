@@ -23,7 +23,9 @@ class Command(BaseCommand):
                 f"{batch.failed} failed (import batch #{batch.pk})"
             )
         for digest in result.draft_digests:
-            self.stdout.write(f"to review: the digest of {digest} ({digest.status}), {digest.entries.count()} entries; "
-                              f"{result.summarized} drafted by the offline summarizer this run")
+            topic = digest.topic.slug if digest.topic else "all topics"
+            self.stdout.write(f"to review: the digest of {digest.date:%Y-%m-%d} ({topic}, {digest.status}), "
+                              f"{digest.entries.count()} entries; {result.summarized} drafted by the offline "
+                              "summarizer this run")
         for role, username, password in result.logins:
             self.stdout.write(self.style.SUCCESS(f"{role} login: {username} / {password}"))
