@@ -106,3 +106,14 @@ def test_a_tight_bound_ranks_the_newest_matches_exactly_as_the_exhaustive_rankin
     assert set(ids) == kept
     assert ids == [pk for pk in exhaustive(published, query) if pk in kept]  # the same order as without a bound
     assert more == (matching(published, query).count() > bound)
+
+
+@pytest.mark.parametrize("bound", [2, 100])
+@pytest.mark.parametrize("query", [*RELEVANCE, "models", "agents"])
+def test_rare_and_common_words_get_the_same_answer_by_either_path(relevance_set, monkeypatch, query, bound):
+    """A word with few matches is read from the GIN index alone, others along the date index: same results."""
+    published = Paper.objects.published()
+    monkeypatch.setattr(search_module, "CANDIDATES", bound)
+    through_index = search(published, query)
+    monkeypatch.setattr(search_module, "RARE_MATCHES", 0)  # every word "common": the date index
+    assert search(published, query) == through_index
