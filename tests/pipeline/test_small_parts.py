@@ -127,5 +127,6 @@ def test_import_async_queues_the_same_import(seed_digest, capsys):
 @pytest.mark.django_db
 def test_running_import_batch_page_refreshes_itself(admin_client):
     batch = ImportBatchFactory(processed=1200)  # running
-    body = admin_client.get(reverse("admin:papers_importbatch_change", args=[batch.pk])).content.decode()
+    body = admin_client.get(reverse("admin:papers_importbatch_change", args=[batch.pk]),
+                            HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert 'http-equiv="refresh"' in body and "1200 records read" in body
