@@ -37,12 +37,19 @@ def _email_key(group, request) -> str:
     return services.normalize_email(request.POST.get("email", ""))
 
 
+def _rate_limited(name: str):
+    """Count a form's POSTs per client and per address (either limit marks the request limited)."""
+    def decorate(view):
+        view = ratelimit(key=_email_key, rate=lambda g, r: settings.SUBSCRIBE_RATE_EMAIL, method="POST",
+                         block=False, group=f"subscriptions.{name}-email")(view)
+        return ratelimit(key="ip", rate=lambda g, r: settings.SUBSCRIBE_RATE_IP, method="POST", block=False,
+                         group=f"subscriptions.{name}")(view)
+    return decorate
+
+
 @never_cache
 @require_http_methods(["GET", "POST"])
-@ratelimit(key="ip", rate=lambda g, r: settings.SUBSCRIBE_RATE_IP, method="POST", block=False,
-           group="subscriptions.subscribe")
-@ratelimit(key=_email_key, rate=lambda g, r: settings.SUBSCRIBE_RATE_EMAIL, method="POST", block=False,
-           group="subscriptions.subscribe-email")
+@_rate_limited("subscribe")
 def subscribe(request):
     if request.method == "POST":
         if _limited(request):
@@ -100,10 +107,7 @@ def unsubscribe(request, token: str):
 
 @never_cache
 @require_http_methods(["GET", "POST"])
-@ratelimit(key="ip", rate=lambda g, r: settings.SUBSCRIBE_RATE_IP, method="POST", block=False,
-           group="subscriptions.manage")
-@ratelimit(key=_email_key, rate=lambda g, r: settings.SUBSCRIBE_RATE_EMAIL, method="POST", block=False,
-           group="subscriptions.manage-email")
+@_rate_limited("manage")
 def manage_request(request):
     if request.method == "POST":
         if _limited(request):
