@@ -5,6 +5,7 @@ import pytest
 
 from papers.models import Summary
 from papers.services.ingest import import_sources
+from tests.browser.desk_login import PASSWORD, signed_in
 from tests.factories import EditorFactory, ReviewerFactory
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -16,20 +17,9 @@ CORRECTED = "全知计划V2：迈向开放世界的通用关系理解"
 def desk(live_server, seed_digest, settings):
     settings.DEBUG = True  # static files from the live server
     import_sources([str(seed_digest)])  # drafts
-    EditorFactory(username="edith", password="correct horse battery")
-    ReviewerFactory(username="rui", password="correct horse battery")
+    EditorFactory(username="edith", password=PASSWORD)
+    ReviewerFactory(username="rui", password=PASSWORD)
     return live_server.url
-
-
-def login(browser, site, username):
-    context = browser.new_context(locale="en-US", viewport={"width": 1400, "height": 1000})
-    page = context.new_page()
-    page.goto(site + "/admin/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", "correct horse battery")
-    page.click("input[type=submit]")
-    page.wait_for_url(site + "/admin/")
-    return page
 
 
 def open_entry(page, site, arxiv_id):
@@ -45,7 +35,7 @@ def test_editor_corrects_reviewer_publishes_reader_sees(browser, desk, screensho
     reader.goto(site + "/")
     assert CORRECTED not in reader.content()
 
-    editor = login(browser, site, "edith")
+    editor = signed_in(browser, site, "edith")
     open_entry(editor, site, "2402.19474")
     editor.fill("#id_title_zh", CORRECTED)
     editor.click("input[name=_continue]")
@@ -57,7 +47,7 @@ def test_editor_corrects_reviewer_publishes_reader_sees(browser, desk, screensho
     assert "In review" in editor.locator(".desk-state").inner_text()
     assert editor.get_by_role("button", name="Approve").count() == 0  # editors cannot approve
 
-    reviewer = login(browser, site, "rui")
+    reviewer = signed_in(browser, site, "rui")
     open_entry(reviewer, site, "2402.19474")
     assert reviewer.locator("#id_title_zh").input_value() == CORRECTED
     reviewer.get_by_role("button", name="Approve").click()

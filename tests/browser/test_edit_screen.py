@@ -10,13 +10,13 @@ import pytest
 
 from papers.models import Status, Summary
 from papers.services.ingest import import_sources
+from tests.browser.desk_login import PASSWORD, signed_in
 from tests.factories import EditorFactory, ReviewerFactory
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 ENTRY = "2402.19474"  # the All-Seeing Project V2: a long abstract, "MMLMs" for MLLMs, "hallucination" in the glossary
 SIZES = [(1366, 768), (1920, 1080)]
-PASSWORD = "correct horse battery"
 ADDED = "\n新增的一段说明。\n再一行。\n还有一行。"
 
 
@@ -30,15 +30,9 @@ def desk(live_server, seed_digest, settings):
 
 
 def open_entry(browser, site, username, size, arxiv_id=ENTRY):
-    width, height = size
-    page = browser.new_context(locale="zh-CN", viewport={"width": width, "height": height}).new_page()
+    page = signed_in(browser, site, username, locale="zh-CN", size=size)
     page.console_errors = []
     page.on("pageerror", lambda exc: page.console_errors.append(str(exc)))
-    page.goto(site + "/admin/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("input[type=submit]")
-    page.wait_for_url(site + "/admin/")
     summary = Summary.objects.get(paper__arxiv_id=arxiv_id)
     page.goto(f"{site}/admin/papers/summary/{summary.pk}/change/")
     return page, summary

@@ -7,6 +7,7 @@ import pytest
 from django.utils import timezone
 
 from papers.models import Correction, ErrorReport
+from tests.browser.desk_login import PASSWORD, signed_in
 from tests.factories import ReviewerFactory, SummaryFactory
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -18,18 +19,8 @@ COMMENT = '摘要把 <b>MLLMs</b> 写成了 MMLMs <script>alert("x")</script>'
 def site(live_server, settings):
     settings.DEBUG = True  # static files from the live server
     summary = SummaryFactory(published=True)
-    ReviewerFactory(username="rui", password="correct horse battery")
+    ReviewerFactory(username="rui", password=PASSWORD)
     return live_server.url, summary
-
-
-def login(browser, site, username):
-    page = browser.new_context(locale="en-US", viewport={"width": 1400, "height": 1000}).new_page()
-    page.goto(site + "/admin/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", "correct horse battery")
-    page.click("input[type=submit]")
-    page.wait_for_url(site + "/admin/")
-    return page
 
 
 def run_action(page, name: str):
@@ -61,7 +52,7 @@ def test_a_report_becomes_a_desk_task_and_the_fix_is_shown_as_a_correction(brows
     assert (report.summary_id, report.kind, report.comment) == (summary.pk, "translation", COMMENT)
 
     # The desk: the entry is in the queue of entries with open reports, the report shown as text.
-    desk = login(browser, url, "rui")
+    desk = signed_in(browser, url, "rui")
     desk.goto(f"{url}/admin/papers/summary/?reports=open")
     assert desk.locator("#result_list tbody tr").count() == 1
     desk.locator("#result_list a", has_text=arxiv_id).first.click()
