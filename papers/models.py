@@ -216,7 +216,8 @@ class Paper(models.Model):
     doi = models.CharField(verbose_name=_("DOI"), max_length=200, blank=True)
     license = models.CharField(verbose_name=_("license"), max_length=200, blank=True)
     categories = models.JSONField(verbose_name=_("arXiv categories"), default=list, blank=True)
-    primary_category = models.CharField(verbose_name=_("primary category"), max_length=40, blank=True, db_index=True)
+    # No index: nothing filters or sorts on it, and every import would keep two (Django adds a LIKE one).
+    primary_category = models.CharField(verbose_name=_("primary category"), max_length=40, blank=True)
     published = models.DateField(verbose_name=_("published on arXiv"), null=True, blank=True, db_index=True)
     updated = models.DateField(verbose_name=_("updated on arXiv"), null=True, blank=True)
     code_url = models.URLField(verbose_name=_("code link"), max_length=500, blank=True)
