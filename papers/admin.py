@@ -8,6 +8,7 @@ from papers.models import (
     Author, FetchDay, FetchDayItem, Generation, GlossaryTerm, ImportBatch, Paper, RecordError, Summary, Topic, TopicAlias,
 )
 from papers.services.ledger import fetch_days_mark_quiet
+from papers.site.desk_changelist import LeanChangelistMixin
 from papers.site.desk_search import EstimatedCountPaginator, IndexedSearchMixin
 
 
@@ -43,7 +44,7 @@ class SummaryInline(admin.StackedInline):
 
 
 @admin.register(Paper)
-class PaperAdmin(IndexedSearchMixin, SimpleHistoryAdmin):
+class PaperAdmin(LeanChangelistMixin, IndexedSearchMixin, SimpleHistoryAdmin):
     """Papers; History shows the text each new arXiv version replaced.
 
     The search box takes an arXiv id (its index) or words (the full-text index): see ``papers.site.desk_search``.
@@ -54,6 +55,7 @@ class PaperAdmin(IndexedSearchMixin, SimpleHistoryAdmin):
     list_filter = ("topic", "published")
     search_fields = ("=arxiv_id", "title")
     list_select_related = ("topic",)
+    list_columns = ("arxiv_id", "version", "title", "topic", "published", "primary_category")  # no abstract, no vector
     show_full_result_count = False
     paginator = EstimatedCountPaginator
     readonly_fields = ("created_at", "modified_at", "links")

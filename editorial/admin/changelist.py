@@ -14,6 +14,7 @@ from django.utils.translation import gettext, gettext_lazy as _, ngettext
 from editorial import workflow
 from editorial.forms import reviewers
 from papers.models import Digest, DigestEntry, ErrorReport
+from papers.site.desk_changelist import LeanChangelistMixin
 from papers.site.desk_search import ChoicesFromIndexFilter, EstimatedCountPaginator, IndexedSearchMixin
 from papers.services.versions import summary_rereviewed
 
@@ -111,7 +112,7 @@ class AssignForm(forms.Form):
     assignee = forms.ModelChoiceField(queryset=reviewers(), label=_("Reviewer"))
 
 
-class SummaryChangelist(IndexedSearchMixin):
+class SummaryChangelist(LeanChangelistMixin, IndexedSearchMixin):
     """What the list of entries shows and the bulk actions it offers (mixed into ``SummaryAdmin``)."""
 
     list_display = ("arxiv_id", "headline", "status", "topic", "assignee", "machine", "modified_at")
@@ -124,6 +125,9 @@ class SummaryChangelist(IndexedSearchMixin):
     search_fields = ("=paper__arxiv_id", "paper__title", "headline_zh", "title_zh", "paper__authors__name")
     paper_path = "paper"
     list_select_related = ("paper__topic", "assignee", "generation")
+    # What the columns (and an entry's name beside its checkbox) read: no abstracts, vectors or machine JSON.
+    list_columns = ("headline_zh", "title_zh", "status", "modified_at", "paper__arxiv_id", "paper__title", "paper__topic",
+                    "assignee__username", "generation__backend", "generation__model")
     list_per_page = 50
     show_full_result_count = False
     paginator = EstimatedCountPaginator

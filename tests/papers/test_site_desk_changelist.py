@@ -1,0 +1,79 @@
+"""papers.site.desk_changelist and the paginator's deep pages: the desk's lists read what they show."""
+from __future__ import annotations
+
+import pytest
+from django.contrib import admin
+from django.contrib.admin import ModelAdmin
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import translation
+
+from papers.models import Paper, Status, Summary
+from tests.factories import ReviewerFactory, SummaryFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def admin_client(admin_user):
+    client = Client(headers={"accept-language": "en"})
+    client.force_login(admin_user)
+    return client
+
+
+def listing_query(queries, table: str) -> str:
+    """The changelist's SELECT of its rows (not the estimate's EXPLAIN, not a count)."""
+    found = [q["sql"] for q in queries
+             if q["sql"].startswith("SELECT") and f'"{table}"."id", ' in q["sql"] and "COUNT(" not in q["sql"]]
+    assert found, [q["sql"] for q in queries]
+    return found[-1]
+
+
+def test_the_entries_list_reads_only_the_columns_it_shows(admin_client):
+    reviewer = ReviewerFactory(username="rita")
+    entry = SummaryFactory(generation__backend="openai", generation__model="gpt-x", assignee=reviewer)
+    with CaptureQueriesContext(connection) as queries:
+        response = admin_client.get(reverse("admin:papers_summary_changelist"))
+    sql = listing_query(queries, "papers_summary")
+    for column in ('"papers_summary"."abstract_zh"', '"papers_summary"."background"', '"papers_paper"."abstract"',
+                   '"papers_paper"."search_vector"', '"papers_generation"."output"', '"auth_user"."password"'):
+        assert column not in sql
+    page = response.content.decode()
+    for shown in (entry.paper.arxiv_id, entry.headline_zh[:80], "openai gpt-x", "rita", str(entry.paper.topic)):
+        assert shown in page
+    assert len(queries) < 20  # no query per row
+
+
+def test_the_papers_list_reads_no_abstract_and_no_vector(admin_client):
+    paper = SummaryFactory().paper
+    with CaptureQueriesContext(connection) as queries:
+        response = admin_client.get(reverse("admin:papers_paper_changelist"))
+    sql = listing_query(queries, "papers_paper")
+    assert '"papers_paper"."abstract"' not in sql and '"papers_paper"."search_vector"' not in sql
+    assert paper.title[:40] in response.content.decode()
+
+
+@pytest.mark.parametrize("model", [Summary, Paper])
+def test_row_checkboxes_and_links_are_the_admins_own(admin_client, model):
+    obj = model.objects.get(pk=SummaryFactory().pk) if model is Summary else SummaryFactory().paper
+    model_admin = admin.site._registry[model]
+    with translation.override("en"):
+        django_checkbox = ModelAdmin.action_checkbox(model_admin, obj)
+    page = admin_client.get(reverse(f"admin:papers_{model._meta.model_name}_changelist")).content.decode()
+    assert str(django_checkbox) in page
+    assert f'href="{reverse(f"admin:papers_{model._meta.model_name}_change", args=[obj.pk])}"' in page
+
+
+def test_an_action_acts_on_whole_rows(admin_client):
+    """The list loads a few columns; a bulk action still saves entries with every field intact."""
+    entry = SummaryFactory()
+    text = Summary.objects.values("abstract_zh", "tldr", "key_points").get(pk=entry.pk)
+    response = admin_client.post(reverse("admin:papers_summary_changelist"),
+                                 {"action": "submit_selected", "_selected_action": [entry.pk]})
+    assert response.status_code == 302
+    entry.refresh_from_db()
+    assert entry.status == Status.IN_REVIEW
+    assert Summary.objects.values("abstract_zh", "tldr", "key_points").get(pk=entry.pk) == text
+
