@@ -77,3 +77,17 @@ def test_an_action_acts_on_whole_rows(admin_client):
     assert entry.status == Status.IN_REVIEW
     assert Summary.objects.values("abstract_zh", "tldr", "key_points").get(pk=entry.pk) == text
 
+
+def test_deep_pages_skip_the_offset_in_ids_and_keep_the_order(admin_client, monkeypatch):
+    entries = [SummaryFactory() for _ in range(5)]
+    monkeypatch.setattr(admin.site._registry[Summary], "list_per_page", 2)
+    pages = []
+    for number in (1, 2, 3):
+        with CaptureQueriesContext(connection) as queries:
+            response = admin_client.get(reverse("admin:papers_summary_changelist"), {"p": number})
+        pages.append([row.pk for row in response.context["cl"].result_list])
+        if number > 1:  # the offset over the ids alone, then the page's rows by id
+            assert any(q["sql"].startswith('SELECT "papers_summary"."id" AS "pk"') and "OFFSET" in q["sql"]
+                       for q in queries)
+            assert " IN (" in listing_query(queries, "papers_summary")
+    assert pages == [[e.pk for e in entries[::-1][:2]], [e.pk for e in entries[::-1][2:4]], [entries[0].pk]]
