@@ -25,6 +25,15 @@ class ReusingRedisCacheClient(RedisCacheClient):
 
 
 class ReusingRedisCache(RedisCache):
+    # How often this process has cleared the cache: what a process keeps in memory in front of it
+    # (papers.site.caching) is dropped with it.
+    clears = 0
+
     def __init__(self, server, params):
         super().__init__(server, params)
         self._class = ReusingRedisCacheClient
+
+    def clear(self):
+        cleared = super().clear()
+        type(self).clears += 1
+        return cleared

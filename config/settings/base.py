@@ -173,6 +173,10 @@ else:
 
 # Rendered public pages are cached (in Redis when REDIS_URL is set) unless this is off.
 PAGE_CACHE = env.bool("PAGE_CACHE", default=True)
+# Each web process serves the pages it served lately from its own memory for this many seconds
+# without asking the cache (0: always ask); a change made in another process shows within it.
+PAGE_LOCAL_SECONDS = env.float("PAGE_LOCAL_SECONDS", default=1.0)
+PAGE_LOCAL_BYTES = env.int("PAGE_LOCAL_BYTES", default=32 * 1024 * 1024)
 
 # --- E-mail -------------------------------------------------------------------
 # EMAIL_URL (django-environ: smtp://user:password@host:587, smtp+tls://…, smtp+ssl://…, consolemail://)

@@ -7,6 +7,9 @@ it miss.  Writes (imports, state changes, edits) call this, never the site.
 """
 from __future__ import annotations
 
+import itertools
+import secrets
+
 from django.core.cache import cache
 
 SITE_TAG = "site"  # bumped by bulk writes (imports) that touch many pages at once
@@ -17,11 +20,29 @@ def version_keys(tags: list[str]) -> list[str]:
     return [f"tagv:{tag}" for tag in [SITE_TAG, *tags]]
 
 
+_local_bumps = itertools.count(1)
+_local_generation = 0
+
+
+def local_generation() -> int:
+    """How many bumps this process has made: pages a process keeps in its own memory
+    (``papers.site.caching``) are asked about again after one, so whoever publishes sees it at once."""
+    return _local_generation
+
+
+def first_version() -> int:
+    """Where a version starts: a random number, so that after the cache is emptied (flushed, restarted) no
+    version repeats one from before, and no page a process still keeps from then can match a new stamp."""
+    return secrets.randbelow(2**31) + 1
+
+
 def _bump(key: str) -> None:
+    global _local_generation
     try:
         cache.incr(key)
     except ValueError:  # first bump: the key does not exist yet
-        cache.set(key, 1, timeout=None)
+        cache.set(key, first_version(), timeout=None)
+    _local_generation = next(_local_bumps)  # after the new version is in the cache, never before
 
 
 def invalidate(*tags: str) -> None:

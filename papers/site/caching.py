@@ -8,11 +8,21 @@ it names is published, unpublished or edited) makes exactly the pages that
 show it miss — no key lists to keep, no wildcard deletes.  The versions are
 bumped by the writes, through ``papers.services.page_versions``.  With
 ``REDIS_URL`` set the cache is Redis, shared by every web process.
+
+Each web process also keeps the pages it served lately in its own memory and
+serves them for ``PAGE_LOCAL_SECONDS`` without asking Redis: a hit's round trip
+to Redis cost three times what the whole page's serving costs otherwise
+(bench/README.md).  A change made in another process therefore shows within
+that time; one made in this process shows at once.
 """
 from __future__ import annotations
 
 import functools
 import hashlib
+import threading
+import time
+from collections import OrderedDict
+from typing import NamedTuple
 
 from django.conf import settings
 from django.contrib.messages.storage.cookie import CookieStorage
@@ -22,7 +32,7 @@ from django.urls import Resolver404, resolve
 from django.utils import translation
 from django.utils.translation import get_language
 
-from papers.services.page_versions import version_keys
+from papers.services.page_versions import first_version, local_generation, version_keys
 
 PAGE_TIMEOUT = 60 * 60 * 24
 MESSAGES_COOKIE = CookieStorage.cookie_name
@@ -57,6 +67,63 @@ def _resolve(path: str):
         return None
 
 
+class _Kept(NamedTuple):
+    stamp: tuple
+    content: bytes
+    headers: dict
+    checked: float  # time.monotonic() when the stamp was last known current
+    generation: tuple  # this process's bumps and cache clears when it was checked
+
+
+class LocalPages:
+    """The pages one process served lately, newest last, up to ``max_bytes`` of content.
+
+    An entry is served without asking Redis while it was checked less than
+    ``seconds`` ago and this process has bumped no version since; past that the
+    tags' versions are fetched again (a few bytes) and the page itself only if
+    they moved.
+    """
+
+    def __init__(self, seconds: float, max_bytes: int):
+        self.seconds = seconds
+        self.max_bytes = max_bytes
+        self._pages: OrderedDict[str, _Kept] = OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()  # gthread workers share it
+
+    def get(self, key: str) -> _Kept | None:
+        return self._pages.get(key)
+
+    def is_fresh(self, kept: _Kept) -> bool:
+        return time.monotonic() - kept.checked < self.seconds and kept.generation == generation()
+
+    def keep(self, key: str, stamp: tuple, content: bytes, headers: dict, generation: tuple) -> None:
+        if self.seconds <= 0 or len(content) > self.max_bytes:
+            return
+        with self._lock:
+            old = self._pages.pop(key, None)
+            if old is not None:
+                self._bytes -= len(old.content)
+            self._pages[key] = _Kept(stamp, content, headers, time.monotonic(), generation)
+            self._bytes += len(content)
+            while self._bytes > self.max_bytes:
+                _, dropped = self._pages.popitem(last=False)
+                self._bytes -= len(dropped.content)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._pages.clear()
+            self._bytes = 0
+
+
+def generation() -> tuple:
+    """What this process changed in the cache lately: versions it bumped, clears."""
+    return local_generation(), getattr(cache, "clears", 0)
+
+
+# Only in front of a cache shared by every process (Redis): the local-memory cache already is this process's memory.
+local_pages = LocalPages(settings.PAGE_LOCAL_SECONDS if settings.REDIS_URL else 0, settings.PAGE_LOCAL_BYTES)
+
 # Headers set by the middleware between this one and the view, replayed on a hit.
 REPLAYED_HEADERS = ("Content-Type", "Content-Language", "Vary", "X-Frame-Options", "Cross-Origin-Opener-Policy")
 
@@ -80,16 +147,34 @@ class PageCacheMiddleware:
         if lookup is None:
             return self.get_response(request)
         key, tag_keys = lookup
+        kept = local_pages.get(key)
+        if kept is not None and local_pages.is_fresh(kept):
+            return self._replay(kept.content, kept.headers)
+        checked_at = generation()  # read before the versions: a bump after them makes this entry stale
+        site_key = tag_keys[0]
+        if kept is not None:  # known here, but not checked lately: the versions alone tell whether it is current
+            found = cache.get_many(tag_keys)
+            # Without the site's version the cache was emptied since: versions restarted, equal proves nothing.
+            if site_key in found and tuple(found.get(k, 0) for k in tag_keys) == kept.stamp:
+                local_pages.keep(key, kept.stamp, kept.content, kept.headers, checked_at)
+                return self._replay(kept.content, kept.headers)
         found = cache.get_many([key, *tag_keys])
+        if site_key not in found:
+            # An empty cache (new, flushed, restarted): the site's version starts afresh, so that no page
+            # kept from before, in any process, has the stamp of a page rendered from now on.
+            cache.add(site_key, first_version(), timeout=None)
+            found.update(cache.get_many([site_key]))
         stamp = tuple(found.get(k, 0) for k in tag_keys)
         stored = found.get(key)
         if stored is not None and stored[0] == stamp:
+            local_pages.keep(key, stamp, stored[1], stored[2], checked_at)
             return self._replay(stored[1], stored[2])
         response = self.get_response(request)
         if (response.status_code == 200 and not response.streaming and not response.cookies
                 and not request.user.is_authenticated):
             headers = {name: response[name] for name in REPLAYED_HEADERS if name in response}
             cache.set(key, (stamp, response.content, headers), PAGE_TIMEOUT)
+            local_pages.keep(key, stamp, response.content, headers, checked_at)
             response["X-Cache"] = "miss"
         return response
 

@@ -1,6 +1,8 @@
 """The page cache: tag versions, what is stored, what is served, and to whom."""
 from __future__ import annotations
 
+import time
+
 import pytest
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser, User
@@ -11,7 +13,7 @@ from django.utils import timezone
 
 from papers.services import page_versions
 from papers.services.page_versions import invalidate, invalidate_everything
-from papers.site.caching import PAGE_TIMEOUT, PageCacheMiddleware
+from papers.site.caching import PAGE_TIMEOUT, LocalPages, PageCacheMiddleware, generation, local_pages
 from papers.models import Status, Topic
 from papers.services.ingest import IngestOptions, import_sources
 from tests.factories import PaperFactory, SummaryFactory
@@ -50,18 +52,26 @@ def x_cache(client, url, **extra):
 
 # --- tag versions ------------------------------------------------------------
 
-def test_a_tag_version_starts_at_one_counts_up_and_never_expires():
+def test_a_tag_version_starts_at_a_random_number_counts_up_and_never_expires():
     assert cache.get("tagv:topic:agent") is None
     invalidate("topic:agent")
-    assert cache.get("tagv:topic:agent") == 1
+    first = cache.get("tagv:topic:agent")
     invalidate("topic:agent", "topic:rag")
-    assert (cache.get("tagv:topic:agent"), cache.get("tagv:topic:rag")) == (2, 1)
+    assert cache.get("tagv:topic:agent") == first + 1 and cache.get("tagv:topic:rag") is not None
     invalidate_everything()
+    site = cache.get(f"tagv:{page_versions.SITE_TAG}")
     invalidate_everything()
-    assert cache.get(f"tagv:{page_versions.SITE_TAG}") == 2
+    assert cache.get(f"tagv:{page_versions.SITE_TAG}") == site + 1
     redis = cache._cache.get_client()
     # A version that expired would fall back to 0 and bring back pages stored before the bump.
     assert redis.ttl(cache.make_and_validate_key("tagv:topic:agent")) == -1
+    # After the cache is emptied the versions start elsewhere: a stamp from before never matches again.
+    starts = set()
+    for _ in range(5):
+        cache.clear()
+        invalidate("topic:agent")
+        starts.add(cache.get("tagv:topic:agent"))
+    assert len(starts) == 5
 
 
 # --- through the whole stack ---------------------------------------------------
@@ -189,6 +199,73 @@ def test_no_caching_when_the_page_cache_is_off(client, published, settings):
     settings.PAGE_CACHE = False
     assert "X-Cache" not in client.get("/")
     assert "X-Cache" not in client.get("/")
+
+
+# --- pages a process keeps in its own memory -------------------------------------
+
+def _redis():
+    return cache._cache.get_client()
+
+
+def _bump_elsewhere(tag: str) -> None:
+    """A version bumped by another process: straight in Redis, past this process's own bookkeeping."""
+    _redis().incr(cache.make_and_validate_key(f"tagv:{tag}"))
+
+
+def test_a_page_served_lately_is_served_from_memory_without_asking_redis(client, published):
+    assert x_cache(client, "/topic/agent/") == "miss"
+    before = _redis().info("commandstats").get("cmdstat_mget", {}).get("calls", 0)
+    assert [x_cache(client, "/topic/agent/") for _ in range(5)] == ["hit"] * 5
+    assert _redis().info("commandstats").get("cmdstat_mget", {}).get("calls", 0) == before
+
+
+def test_a_change_made_in_this_process_shows_at_once(client, published):
+    assert x_cache(client, "/topic/agent/") == "miss"
+    invalidate("topic:agent")
+    assert x_cache(client, "/topic/agent/") == "miss"
+
+
+def test_a_change_made_in_another_process_shows_within_the_local_seconds(client, published, monkeypatch):
+    monkeypatch.setattr(local_pages, "seconds", 0.3)
+    assert x_cache(client, "/topic/agent/") == "miss"
+    _bump_elsewhere("topic:agent")
+    assert x_cache(client, "/topic/agent/") == "hit"  # still trusted from memory
+    time.sleep(0.35)
+    assert x_cache(client, "/topic/agent/") == "miss"
+    assert x_cache(client, "/topic/agent/") == "hit"
+
+
+def test_past_the_local_seconds_an_unchanged_page_is_checked_by_its_versions_alone(client, published, monkeypatch):
+    monkeypatch.setattr(local_pages, "seconds", 0.2)
+    miss = client.get("/topic/agent/")
+    time.sleep(0.25)
+    _redis().delete(*_redis().keys("*page:*"))  # the shared copy is gone; the versions are unchanged
+    hit = client.get("/topic/agent/")
+    assert hit["X-Cache"] == "hit" and hit.content == miss.content
+
+
+def test_a_cache_emptied_behind_the_processes_back_is_never_trusted_again(client, published, monkeypatch):
+    """Versions restart when Redis is flushed or restarted; a page kept from before must not match them."""
+    monkeypatch.setattr(local_pages, "seconds", 0.2)
+    assert x_cache(client, "/topic/agent/") == "miss"
+    _redis().flushdb()  # not cache.clear(): another process, or a Redis restart
+    time.sleep(0.25)
+    assert x_cache(client, "/topic/agent/") == "miss"
+
+
+def test_memory_is_bounded_and_the_oldest_page_goes_first():
+    pages = LocalPages(seconds=60, max_bytes=250)
+    for n in range(3):
+        pages.keep(f"page:{n}", (1,), b"x" * 100, {}, generation())
+    assert [pages.get(f"page:{n}") is not None for n in range(3)] == [False, True, True]
+    pages.keep("page:big", (1,), b"x" * 251, {}, generation())  # bigger than all the room: not kept
+    assert pages.get("page:big") is None and pages.get("page:2") is not None
+
+
+def test_without_a_shared_cache_nothing_is_kept_twice():
+    pages = LocalPages(seconds=0, max_bytes=10_000)
+    pages.keep("page:1", (1,), b"x", {}, generation())
+    assert pages.get("page:1") is None
 
 
 # --- the middleware alone ------------------------------------------------------
