@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import time
 
+import httpx2
 import openai
 from django.conf import settings
 from pydantic import ValidationError
@@ -67,9 +68,12 @@ class OpenAICompatibleSummarizer(Summarizer):
             # The slot is released as soon as the answer is in: saving it overlaps with the next call.
             with ratelimit.slot(limits, settings.SUMMARIZER_CONCURRENCY, lease=settings.SUMMARIZER_TIMEOUT + 30):
                 ratelimit.acquire(limits, settings.SUMMARIZER_RPM)
-                response = self.client.chat.completions.create(
-                    model=self.model, messages=messages, temperature=0.2, response_format=response_format(),
-                )
+                # The SDK's plain POST: its client, timeouts and errors, without turning the request into
+                # typed parameters and the answer into pydantic models (2 of the 3.5 ms of CPU a call took).
+                response = self.client.post("/chat/completions", cast_to=httpx2.Response, body={
+                    "model": self.model, "messages": messages, "temperature": 0.2,
+                    "response_format": response_format(),
+                })
         except TimeoutError as exc:  # waited too long for a slot or the per-minute window: try again later
             raise TransientError(str(exc)) from exc
         except openai.RateLimitError as exc:
@@ -80,11 +84,17 @@ class OpenAICompatibleSummarizer(Summarizer):
             raise TransientError(f"no answer: {exc.__class__.__name__}") from exc
         except openai.APIStatusError as exc:  # 400, 401, 403, 404, 422 …: asking again will not help
             raise PermanentError(f"the API refused the request ({exc.status_code}): {exc.message}") from exc
-        if response.usage:
-            usage[0] += response.usage.prompt_tokens or 0
-            usage[1] += response.usage.completion_tokens or 0
-        choice = response.choices[0] if response.choices else None
-        return (choice.message.content or "") if choice else ""
+        try:
+            answer = response.json()
+        except ValueError:
+            answer = None
+        if not isinstance(answer, dict):
+            raise PermanentError(f"the API's answer is not a JSON object: {response.text[:200]}", raw=response.text)
+        counts = answer.get("usage") or {}
+        usage[0] += counts.get("prompt_tokens") or 0
+        usage[1] += counts.get("completion_tokens") or 0
+        choices = answer.get("choices") or [{}]
+        return (choices[0].get("message") or {}).get("content") or ""
 
     @staticmethod
     def _validate(raw: str) -> dict:

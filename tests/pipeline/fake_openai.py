@@ -2,7 +2,8 @@
 
 ``script`` is a list of behaviours consumed one per call (the last one repeats):
 "good", "invalid" (not JSON), "schema" (JSON missing fields), "english" (valid
-but not Chinese), "429", "500", "401", "400", "slow".  Every call is recorded.
+but not Chinese), "429", "500", "401", "400", "slow", "html" (a 200 that is no API answer, as
+from a captive portal or a misconfigured proxy).  Every call is recorded.
 """
 from __future__ import annotations
 
@@ -82,6 +83,14 @@ class FakeOpenAI:
         if behaviour == "slow":
             time.sleep(5)
             behaviour = "good"
+        if behaviour == "html":
+            data = b"<html><body>Please sign in to the network</body></html>"
+            handler.send_response(200)
+            handler.send_header("Content-Type", "text/html")
+            handler.send_header("Content-Length", str(len(data)))
+            handler.end_headers()
+            handler.wfile.write(data)
+            return
         if behaviour in ("429", "500", "401", "400"):
             status = int(behaviour)
             payload = {"error": {"message": f"scripted {status}", "type": "scripted", "code": behaviour}}

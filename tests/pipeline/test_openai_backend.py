@@ -86,6 +86,15 @@ def test_auth_and_bad_request_fail_at_once(fake_llm, paper, behaviour):
     assert summary.machine_state == "failed" and f"({behaviour})" in summary.machine_note
 
 
+def test_an_answer_that_is_not_the_api_fails_the_entry_with_what_came_back(fake_llm, paper):
+    server = fake_llm("html")
+    generation = summary_generate(paper=paper)
+    summary = Summary.objects.get(paper=paper)
+    assert len(server.calls) == 1
+    assert summary.machine_state == "failed" and "not a JSON object" in summary.machine_note
+    assert "Please sign in" in generation.raw_output
+
+
 @pytest.mark.parametrize("behaviour, retry_after", [("429", 1.0), ("500", None), ("slow", None)])
 def test_transient_failures_raise_for_the_task_to_retry(fake_llm, paper, behaviour, retry_after):
     fake_llm(behaviour, timeout=1.0)
