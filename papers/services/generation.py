@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import logging
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from papers.models import Generation, Paper, Summary
-from papers.services.summaries import summary_apply_generation
+from papers.services.summaries import machine_updates, summary_apply_generation
 from papers.summary_fields import empty_value
 from papers.summarizers import get_backend
 from papers.summarizers.errors import PermanentError
@@ -40,30 +40,68 @@ def summary_generate(*, paper: Paper, force: bool = False, backend_name: str | N
     except PermanentError as exc:
         return summary_mark_failed(paper=paper, backend=backend, input_hash=input_hash, reason=str(exc), raw=exc.raw)
     language = result.output.pop("summary_language", "")
+    try:
+        return _record(paper, backend, input_hash, result, language, force)
+    except IntegrityError:  # another worker created the entry at the same moment: now there is one to lock
+        return _record(paper, backend, input_hash, result, language, force)
+
+
+def _record(paper: Paper, backend, input_hash: str, result, language: str, force: bool) -> Generation | None:
     with transaction.atomic():
-        summary, _ = Summary.objects.select_for_update().get_or_create(paper=paper)
+        # Locked until commit: an editor's save waits, so the merge below reads the text it keeps.
+        summary = Summary.objects.select_for_update().filter(paper=paper).first()
+        if summary is None:
+            return _first_generation(paper, backend, input_hash, result, language)
         if not force and already_generated(paper, input_hash):  # another worker got here first
             return None
         base = summary.generation.output if summary.generation_id else {}
-        generation = Generation.objects.create(
-            summary=summary, kind=Generation.Kind.BACKEND, backend=backend.name, model=backend.model,
-            prompt_version=backend.prompt_version, input_hash=input_hash,
-            output={**{n: empty_value(n) for n in Summary.TEXT_FIELDS}, **base,
-                    **result.output},
-            raw_output=result.raw, tokens_in=result.tokens_in, tokens_out=result.tokens_out,
-            latency_ms=result.latency_ms, cost_usd=result.cost_usd,
-        )
+        generation = _generation(summary, backend, input_hash, result, base)
         if language and not summary.summary_language:
             summary.summary_language = language
-        problems = plausibility_problems(result.output, title=paper.title)
-        if problems:
-            summary.machine_state, summary.machine_note = State.FLAGGED, "; ".join(problems)
-        elif not any(result.output.get(n) for n in ("headline_zh", "title_zh", "abstract_zh")):
-            summary.machine_state, summary.machine_note = State.NEEDS_TRANSLATION, "no Chinese text from this backend"
-        else:
-            summary.machine_state, summary.machine_note = State.OK, ""
+        summary.machine_state, summary.machine_note = machine_check(result.output, paper.title)
         summary_apply_generation(summary=summary, generation=generation)
     return generation
+
+
+def _first_generation(paper: Paper, backend, input_hash: str, result, language: str) -> Generation:
+    """A new entry, inserted with its machine text: one write and one revision, not an empty entry and then the text.
+
+    Nobody has edited an entry that did not exist, so every field takes the machine text.
+    """
+    summary = Summary(paper=paper, summary_language=language)
+    summary.machine_state, summary.machine_note = machine_check(result.output, paper.title)
+    updates, _ = machine_updates(summary, {}, _output({}, result))
+    for name, value in updates.items():
+        setattr(summary, name, value)
+    summary.save()  # an entry created by another worker meanwhile: IntegrityError, and the caller tries again
+    generation = _generation(summary, backend, input_hash, result, {})
+    Summary.objects.filter(pk=summary.pk).update(generation=generation)
+    summary.generation = generation
+    return generation
+
+
+def _output(base: dict, result) -> dict:
+    """Every text field: the machine's new text, else the machine's text before, else empty."""
+    return {**{n: empty_value(n) for n in Summary.TEXT_FIELDS}, **base, **result.output}
+
+
+def _generation(summary: Summary, backend, input_hash: str, result, base: dict) -> Generation:
+    return Generation.objects.create(
+        summary=summary, kind=Generation.Kind.BACKEND, backend=backend.name, model=backend.model,
+        prompt_version=backend.prompt_version, input_hash=input_hash, output=_output(base, result),
+        raw_output=result.raw, tokens_in=result.tokens_in, tokens_out=result.tokens_out,
+        latency_ms=result.latency_ms, cost_usd=result.cost_usd,
+    )
+
+
+def machine_check(output: dict, title: str) -> tuple[str, str]:
+    """The entry's machine state and note for this answer."""
+    problems = plausibility_problems(output, title=title)
+    if problems:
+        return State.FLAGGED, "; ".join(problems)
+    if not any(output.get(n) for n in ("headline_zh", "title_zh", "abstract_zh")):
+        return State.NEEDS_TRANSLATION, "no Chinese text from this backend"
+    return State.OK, ""
 
 
 def summary_mark_failed(*, paper: Paper, backend, input_hash: str, reason: str, raw: str = "") -> Generation:
