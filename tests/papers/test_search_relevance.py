@@ -117,3 +117,41 @@ def test_rare_and_common_words_get_the_same_answer_by_either_path(relevance_set,
     through_index = search(published, query)
     monkeypatch.setattr(search_module, "RARE_MATCHES", 0)  # every word "common": the date index
     assert search(published, query) == through_index
+
+
+@pytest.fixture
+def planner_statistics(relevance_set):
+    """The planner's statistics of the vectors, fresh (ANALYZE), and read again by the search."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE papers_paper")
+    search_module._statistics.clear()
+    yield
+    search_module._statistics.clear()
+
+
+def _probed(query: str) -> bool:
+    """Whether the search looked the word up in the GIN index first (the rare-word path)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        search(Paper.objects.published(), query)
+    return any(f"LIMIT {search_module.RARE_MATCHES + 1}" in q["sql"] for q in queries)
+
+
+def test_a_word_the_planner_knows_is_left_to_its_plan_and_an_unknown_one_goes_to_the_gin_index(planner_statistics):
+    common = search_module._common_lexemes(Paper.objects.all())
+    assert common.get("agent") and common.get("model"), common  # in most of the set: among the commonest
+    assert not _probed("agents")
+    assert not _probed("Models agents")
+    assert _probed("zyzzyva")  # in no paper, so in no statistics
+    assert _probed("agents zyzzyva")  # one word the planner does not know is enough
+
+
+def test_without_statistics_every_word_goes_to_the_gin_index_first(relevance_set, monkeypatch):
+    import time
+
+    monkeypatch.setitem(search_module._statistics, "default", (time.monotonic(), {}))  # never analyzed
+    assert _probed("agents")
