@@ -13,7 +13,7 @@ truncated gzip stream, say) is raised where the parsing reached it.  If no
 child can start, or one stops before sending anything, the file is parsed
 in-process after all.
 
-The child is a plain ``python -m papers.importers.reader FORMAT PATH``
+The child is a plain ``python -m papers.importers.reader FORMAT PATH [--encode-papers]``
 that writes pickled chunks of items to a pipe, each behind its length, so a
 child killed in the middle of a message (the pipe is full more often than
 not) is told apart from a message this process cannot read: unlike ``multiprocessing`` it
@@ -41,7 +41,8 @@ from types import ModuleType
 from papers.importers.bulkgc import bulk_work
 
 from . import get
-from .records import Parsed, prepared
+from .paper_rows import EncodedPaper, encoded
+from .records import PaperRecord, Parsed, prepared
 from .sources import InputError, InputFile, from_path
 
 # Starting an interpreter costs about a tenth of a second; below this size the
@@ -52,22 +53,28 @@ AHEAD = 16  # messages buffered in the parent: a couple of batches, so memory st
 POLL_SECONDS = 5  # how often a parent waiting for items checks that they can still come
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 LENGTH = struct.Struct("<Q")  # in front of every message
+ENCODE_PAPERS = "--encode-papers"
 
 logger = logging.getLogger(__name__)
 
 
-def parsed(module: ModuleType, file: InputFile) -> Iterator[Parsed]:
-    """Every item of ``file``, parsed by ``module``, with the keys the ingest needs."""
+def parsed(module: ModuleType, file: InputFile, *, encode_papers: bool = False) -> Iterator[Parsed | EncodedPaper]:
+    """Every item of ``file``, parsed by ``module``, with the keys the ingest needs.
+
+    With ``encode_papers``, a parsing process sends a record that only makes a
+    paper as an EncodedPaper (its row for PostgreSQL's binary COPY); parsed
+    in-process, records stay records.
+    """
     if file.path is None or (file.size or 0) < BACKGROUND_MIN_BYTES:
         return _in_this_process(module, file)
-    return _from_child(module, file)
+    return _from_child(module, file, encode_papers)
 
 
 def _in_this_process(module: ModuleType, file: InputFile) -> Iterator[Parsed]:
     return map(prepared, module.parse(file))
 
 
-def _from_child(module: ModuleType, file: InputFile) -> Iterator[Parsed]:
+def _from_child(module: ModuleType, file: InputFile, encode_papers: bool) -> Iterator[Parsed | EncodedPaper]:
     """The child's items; in-process instead if no child can start or it dies before its first item.
 
     ``sys.executable`` is not always a Python that can run this project
@@ -76,7 +83,8 @@ def _from_child(module: ModuleType, file: InputFile) -> Iterator[Parsed]:
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(PROJECT_ROOT), os.environ.get("PYTHONPATH")]))}
     try:
         child = subprocess.Popen(
-            [sys.executable, "-m", "papers.importers.reader", module.FORMAT, str(file.path)],
+            [sys.executable, "-m", "papers.importers.reader", module.FORMAT, str(file.path),
+             *([ENCODE_PAPERS] if encode_papers else [])],
             stdout=subprocess.PIPE, stdin=subprocess.DEVNULL, env=env,
         )
     except OSError as exc:
@@ -165,12 +173,13 @@ def _receive(pipe) -> tuple | None:
     return pickle.loads(data)
 
 
-def _parse_into(format: str, path: str, out) -> None:
+def _parse_into(format: str, path: str, out, encode_papers: bool = False) -> None:
     """Child side: parse, and send the items in chunks (blocking while the parent is behind)."""
     chunk = []
     try:
         for item in get(format).parse(from_path(Path(path))):
-            chunk.append(prepared(item))
+            item = prepared(item)
+            chunk.append(encoded(item) if encode_papers and isinstance(item, PaperRecord) else item)
             if len(chunk) >= CHUNK:
                 _send(out, ("items", chunk))
                 chunk = []
@@ -192,6 +201,6 @@ if __name__ == "__main__":
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
     try:
         with bulk_work():
-            _parse_into(sys.argv[1], sys.argv[2], pipe)
+            _parse_into(sys.argv[1], sys.argv[2], pipe, encode_papers=ENCODE_PAPERS in sys.argv[3:])
     except BrokenPipeError:  # the parent stopped reading
         pass

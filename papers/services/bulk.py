@@ -12,28 +12,35 @@ from collections.abc import Iterable
 from contextlib import contextmanager
 from operator import itemgetter
 
-import orjson
 from django.db import DataError, IntegrityError, connection
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
-from psycopg.types.json import set_json_dumps
 
+from papers.importers import paper_rows
+from papers.importers.paper_rows import EncodedPaper
+from papers.importers.records import PaperRecord
 from papers.models import Author, Authorship, Paper
 
 # The COPYs are binary: both sides skip turning every value into text and back,
-# which was a third of PostgreSQL's time loading papers.  So each column says
-# its type (varchar travels as text, and the column still checks its length).
-PAPER_COLUMNS = {
-    "arxiv_id": "text", "version": "int2", "title": "text", "abstract": "text", "comments": "text",
-    "journal_ref": "text", "doi": "text", "license": "text", "categories": "jsonb", "primary_category": "text",
-    "published": "date", "updated": "date", "code_url": "text", "figures": "jsonb", "topic_id": "int8",
-}
+# which was a third of PostgreSQL's time loading papers.  The rows are made here
+# (or, for a large file, already in the parsing process) by papers.importers.paper_rows.
+PAPER_COPY = (f"COPY papers_paper (id, {', '.join(paper_rows.COLUMN_NAMES)}, topic_id, created_at, modified_at) "
+              f"FROM STDIN (FORMAT BINARY)")
+PAPER_FIELDS = struct.Struct(">hiq")  # a paper row's field count, then its id
+AUTHORSHIP = struct.Struct(">hiqiqih")  # three fields: paper id, author id, position
+LENGTH = struct.Struct(">i")
+TWO_FIELDS = b"\x00\x02"
 AUTHOR_STAGE = "paperdesk_author_stage"
-SMALLINT_MAX = 32767
+SMALLINT_MAX = paper_rows.SMALLINT_MAX
 
 
 def _postgres() -> bool:
     return connection.vendor == "postgresql"
+
+
+def copies_rows() -> bool:
+    """Whether new papers go in as binary COPY rows (PostgreSQL), which a parsing process may make ahead."""
+    return _postgres()
 
 
 def relax_durability() -> None:
@@ -49,46 +56,61 @@ def relax_durability() -> None:
             cursor.execute("SET LOCAL synchronous_commit TO OFF")
 
 
-def insert_papers(rows: list[dict]) -> list[int]:
-    """Insert new papers given as column values; returns their primary keys in order."""
+def insert_papers(papers: list[tuple[PaperRecord | EncodedPaper, int | None]]) -> list[int]:
+    """Insert a new paper for each (record, topic id); returns their primary keys in order."""
     if not _postgres():
-        papers = Paper.objects.bulk_create([Paper(**row) for row in rows])
-        return [paper.pk for paper in papers]
-    now = timezone.now()
+        made = Paper.objects.bulk_create([Paper(**_columns(record), topic_id=topic) for record, topic in papers])
+        return [paper.pk for paper in made]
+    with _refused_values():
+        rows = [record.row if isinstance(record, EncodedPaper) else paper_rows.encode(record) for record, _ in papers]
+        now = paper_rows.timestamp(timezone.now())
+        ends = {topic: paper_rows.int8(topic) + now + now for topic in {topic for _, topic in papers}}
     with connection.cursor() as cursor:
         cursor.execute(  # the sequence's name is looked up once, not once per row
             "SELECT nextval(seq) FROM CAST(pg_get_serial_sequence('papers_paper', 'id') AS regclass) AS seq, "
-            "generate_series(1, %s)", [len(rows)]
+            "generate_series(1, %s)", [len(papers)]
         )
         ids = [row[0] for row in cursor.fetchall()]
-        columns = ", ".join(("id", *PAPER_COLUMNS, "created_at", "modified_at"))
-        set_json_dumps(orjson.dumps, cursor.cursor)  # json.dumps took longer than the rest of a row
-        types = ["int8", *PAPER_COLUMNS.values(), "timestamptz", "timestamptz"]
-        with _copy(cursor, f"COPY papers_paper ({columns})", types) as copy:
-            _check_smallints("version", (row["version"] for row in rows))
-            for pk, row in zip(ids, rows, strict=True):
-                copy.write_row([pk, *[row[name] for name in PAPER_COLUMNS], now, now])
+        data = bytearray(paper_rows.SIGNATURE)
+        fields = len(paper_rows.COLUMNS) + 4  # id, the record's columns, topic, created, modified
+        for pk, row, (_, topic) in zip(ids, rows, papers, strict=True):
+            data += PAPER_FIELDS.pack(fields, 8, pk)
+            data += row
+            data += ends[topic]  # a row's last fields: its topic, created and modified
+        data += paper_rows.TRAILER
+        _copy(cursor, PAPER_COPY, data)
     return ids
 
 
+def _columns(record: PaperRecord | EncodedPaper) -> dict:
+    if isinstance(record, EncodedPaper):
+        record = record.record()
+    return dict(zip(paper_rows.COLUMN_NAMES, paper_rows.values(record)))
+
+
 @contextmanager
-def _copy(cursor, statement: str, types: list[str]):
-    """A binary ``COPY … FROM STDIN`` that fails the way Django's own queries do.
+def _refused_values():
+    """A value refused while being encoded (wrong type, out of range) counts as the database refusing it.
+
+    Text COPY left that check to PostgreSQL; binary COPY does it in Python.
+    The ingest answers a DataError by retrying the batch record by record.
+    """
+    try:
+        yield
+    except (TypeError, ValueError, OverflowError, struct.error) as exc:
+        raise DataError(f"a value does not fit its column: {exc}") from exc
+
+
+def _copy(cursor, statement: str, data: bytes | bytearray) -> None:
+    """Send a whole binary COPY (``data`` from its signature to its trailer); fail the way Django's queries do.
 
     COPY goes through psycopg's cursor, below Django, so its errors are
     psycopg's own: they are turned into Django's (a UniqueViolation into an
     IntegrityError), which the ingest catches and answers by retrying the
-    batch record by record.  A value refused while being encoded (wrong type,
-    overflow) counts as the database refusing it: text COPY left that check
-    to PostgreSQL, binary COPY does it in Python.
+    batch record by record.
     """
-    with connection.wrap_database_errors:
-        try:
-            with cursor.cursor.copy(f"{statement} FROM STDIN (FORMAT BINARY)") as copy:
-                copy.set_types(types)
-                yield copy
-        except (TypeError, ValueError, OverflowError, struct.error) as exc:
-            raise DataError(f"a value does not fit its column: {exc}") from exc
+    with connection.wrap_database_errors, cursor.cursor.copy(statement) as copy:
+        copy.write(data)
 
 
 def _check_smallints(column: str, values: Iterable[int | None]) -> None:
@@ -123,11 +145,20 @@ def _store_authors(names_by_slug: dict[str, str]) -> tuple[list[tuple[str, int]]
     rewrite every existing row; the rest, stored by an earlier import or a
     concurrent one meanwhile, are looked up.
     """
+    data = bytearray(paper_rows.SIGNATURE)
+    length = LENGTH.pack
+    with _refused_values():
+        for slug, name in names_by_slug.items():
+            slug_data, name_data = slug.encode(), name.encode()
+            data += TWO_FIELDS
+            data += length(len(name_data))
+            data += name_data
+            data += length(len(slug_data))
+            data += slug_data
+    data += paper_rows.TRAILER
     with connection.cursor() as cursor:
         cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS {AUTHOR_STAGE} (name text, slug text)")
-        with _copy(cursor, f"COPY {AUTHOR_STAGE} (name, slug)", ["text", "text"]) as copy:
-            for slug, name in names_by_slug.items():
-                copy.write_row((name, slug))
+        _copy(cursor, f"COPY {AUTHOR_STAGE} (name, slug) FROM STDIN (FORMAT BINARY)", data)
         cursor.execute(  # in slug order: two imports adding the same authors wait instead of deadlocking
             f"INSERT INTO papers_author (name, slug) SELECT name, slug FROM {AUTHOR_STAGE} ORDER BY slug "
             f"ON CONFLICT (slug) DO NOTHING RETURNING slug, id"
@@ -161,13 +192,16 @@ def insert_authorships(rows: list[tuple[int, int, int]], *, new_papers: Iterable
     if not _postgres():
         Authorship.objects.bulk_create([Authorship(paper_id=p, author_id=a, position=i) for p, a, i in rows])
     else:
+        # In author order, the author index takes each leaf page once a batch rather than
+        # at random (a tenth of the table's load); the primary key's pages are few either way.
+        pack = AUTHORSHIP.pack
+        data = bytearray(paper_rows.SIGNATURE)
+        with _refused_values():
+            for paper, author, position in sorted(rows, key=itemgetter(1)):
+                data += pack(3, 8, paper, 8, author, 2, position)
+        data += paper_rows.TRAILER
         with connection.cursor() as cursor:
-            columns, types = "paper_id, author_id, position", ["int8", "int8", "int2"]
-            with _copy(cursor, f"COPY papers_authorship ({columns})", types) as copy:
-                # In author order, the author index takes each leaf page once a batch rather than
-                # at random (a tenth of the table's load); the primary key's pages are few either way.
-                for row in sorted(rows, key=itemgetter(1)):
-                    copy.write_row(row)
+            _copy(cursor, "COPY papers_authorship (paper_id, author_id, position) FROM STDIN (FORMAT BINARY)", data)
     missing_papers = _missing(Paper, {p for p, _, _ in rows}.difference(new_papers))
     missing_authors = _missing(Author, {a for _, a, _ in rows}.difference(new_authors))
     if missing_papers or missing_authors:

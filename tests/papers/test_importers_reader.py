@@ -13,6 +13,7 @@ import pytest
 
 from bench.import_snapshot import snapshot_records
 from papers.importers import arxiv_snapshot, digest_md, hexo, reader
+from papers.importers.paper_rows import EncodedPaper
 from papers.importers.records import PaperRecord, ParseFailure, author_slug, prepared
 from papers.importers.sources import InputError, from_bytes, from_path
 
@@ -60,6 +61,17 @@ def test_the_child_gives_the_same_items_in_the_same_order(snapshot, monkeypatch)
     assert [(f.line, f.reason.split(":")[0]) for f in failures] == [(11, "malformed JSON"), (401, "duplicate entry")]
     paper = next(item for item in got if isinstance(item, PaperRecord) and len(item.authors) > 2)
     assert paper.author_slugs == [author_slug(name) for name in paper.authors]  # derived in the child
+
+
+def test_the_child_can_send_new_papers_as_copy_rows_that_read_back_as_the_records(snapshot, seed_hexo, in_child):
+    expected = [prepared(item) for item in arxiv_snapshot.parse(from_path(snapshot))]
+    got = list(reader.parsed(arxiv_snapshot, from_path(snapshot), encode_papers=True))
+    assert len(got) == len(expected)
+    assert all(isinstance(item, EncodedPaper) for item in got if not isinstance(item, ParseFailure))
+    assert [item.record() if isinstance(item, EncodedPaper) else item for item in got] == expected
+    # A record that makes more than a paper (an entry, a digest) comes whole.
+    hexo_items = list(reader.parsed(hexo, from_path(seed_hexo), encode_papers=True))
+    assert hexo_items and not any(isinstance(item, EncodedPaper) for item in hexo_items)
 
 
 def test_other_formats_go_through_the_child_too(seed_digest, seed_hexo, in_child):

@@ -8,6 +8,8 @@ import pytest
 from django.db import DataError, IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 
+from papers.importers import paper_rows
+from papers.importers.records import PaperRecord
 from papers.models import Author, Authorship, Paper, Topic
 from papers.services import bulk
 from papers.services.ingest import IngestOptions, import_sources
@@ -16,12 +18,9 @@ from tests.factories import SnapshotItemFactory
 pytestmark = pytest.mark.django_db
 
 
-def row(arxiv_id: str, **values) -> dict:
-    base = {name: "" for name in bulk.PAPER_COLUMNS}
-    base.update(arxiv_id=arxiv_id, version=1, title=f"Paper {arxiv_id}", categories=[], figures=[],
-                published=None, updated=None, topic_id=None)
-    base.update(values)
-    return base
+def row(arxiv_id: str, topic_id: int | None = None, **values) -> tuple[PaperRecord, int | None]:
+    """A new paper as insert_papers takes it: a record and a topic id."""
+    return PaperRecord(arxiv_id=arxiv_id, **{"version": 1, "title": f"Paper {arxiv_id}", **values}), topic_id
 
 
 def test_insert_papers_writes_every_column_and_returns_the_ids_in_order():
@@ -29,7 +28,7 @@ def test_insert_papers_writes_every_column_and_returns_the_ids_in_order():
     rows = [
         row("2402.19474", version=2, title="The All-Seeing Project V2", abstract="Relations, “quoted”, 中文.",
             comments="Technical Report", journal_ref="CVPR 2024", doi="10.1000/x", license="CC BY 4.0",
-            categories=["cs.CV", "cs.AI"], primary_category="cs.CV", published=dt.date(2024, 2, 29),
+            categories=["cs.CV", "cs.AI"], published=dt.date(2024, 2, 29),
             updated=dt.date(2024, 3, 1), code_url="https://github.com/OpenGVLab/all-seeing",
             figures=[{"url": "https://e.org/f.png", "caption": "图 1"}], topic_id=topic.pk),
         row("2401.12215", version=None),
@@ -38,12 +37,25 @@ def test_insert_papers_writes_every_column_and_returns_the_ids_in_order():
     assert len(ids) == 2 and len(set(ids)) == 2
     first, second = Paper.objects.get(pk=ids[0]), Paper.objects.get(pk=ids[1])
     assert first.arxiv_id == "2402.19474" and second.arxiv_id == "2401.12215"
-    for name, value in rows[0].items():
+    for name, value in zip(paper_rows.COLUMN_NAMES, paper_rows.values(rows[0][0])):
         assert getattr(first, name) == value, name
+    assert first.primary_category == "cs.CV" and first.topic_id == topic.pk and second.topic_id is None
     assert second.version is None and second.published is None and second.categories == []
     assert first.created_at == first.modified_at == second.created_at
     # The ids come from the table's own sequence: the next ORM insert does not collide with them.
     assert Paper.objects.create(arxiv_id="2401.00001", title="After").pk > max(ids)
+
+
+def test_a_row_encoded_where_it_was_parsed_lands_as_the_record_would():
+    record, _ = row("2402.19474", abstract="Relations, “quoted”, 中文.", categories=["cs.CV"],
+                    published=dt.date(2024, 2, 29), authors=["Weiyun Wang"], author_slugs=["weiyun-wang"])
+    encoded = paper_rows.encoded(record)
+    assert isinstance(encoded, paper_rows.EncodedPaper) and encoded.record() == record
+    [pk] = bulk.insert_papers([(encoded, None)])
+    [again] = bulk.insert_papers([row("2402.19475", **{k: v for k, v in vars(record).items() if k != "arxiv_id"})])
+    columns = ["version", "title", "abstract", "categories", "primary_category", "published", "figures"]
+    assert (Paper.objects.filter(pk=pk).values(*columns).get()
+            == Paper.objects.filter(pk=again).values(*columns).get())
 
 
 def test_a_duplicate_arxiv_id_fails_as_django_integrity_error():
@@ -189,19 +201,31 @@ def snapshot_file(tmp_path, name: str, items: list[dict]) -> str:
     return str(path)
 
 
-def test_a_batch_the_database_rejects_is_retried_record_by_record(tmp_path):
-    """One bad record in a batch of COPYs: the others land, the bad one fails alone with its line."""
+@pytest.mark.parametrize("parsed_in", ["this process", "a parsing process"])
+def test_a_batch_the_database_rejects_is_retried_record_by_record(tmp_path, monkeypatch, parsed_in):
+    """One bad record in a batch of COPYs: the others land, the bad one fails alone with its line.
+
+    Whether the rows were made here or, already encoded, in the parsing process.
+    """
+    from papers.importers import reader
+
+    if parsed_in == "a parsing process":
+        monkeypatch.setattr(reader, "BACKGROUND_MIN_BYTES", 0)
     items = [SnapshotItemFactory(id=f"2402.1947{n}", authors_parsed=[["Wang", "Weiyun", ""], [f"Author{n}", "A", ""]])
              for n in range(5)]
     items[2]["authors_parsed"] = [["X" * 400, "Too", ""]]  # Author.name holds 300 characters
     items[3]["versions"] = [{"version": "v40000"}]  # Paper.version is a smallint
+    items[4]["doi"] = "10.1000/" + "x" * 200  # Paper.doi holds 200 characters: the server refuses the row
     batch = import_sources([snapshot_file(tmp_path, "snap.jsonl", items)], options=IngestOptions(batch_size=10))
-    assert (batch.created, batch.failed) == (3, 2)
-    assert sorted(Paper.objects.values_list("arxiv_id", flat=True)) == ["2402.19470", "2402.19471", "2402.19474"]
-    assert sorted(batch.errors.values_list("line", flat=True)) == [3, 4]
+    assert (batch.created, batch.failed) == (2, 3)
+    assert sorted(Paper.objects.values_list("arxiv_id", flat=True)) == ["2402.19470", "2402.19471"]
+    errors = dict(batch.errors.values_list("line", "reason"))
+    assert sorted(errors) == [3, 4, 5]
+    assert "value too long" in errors[3] and "version 40000 is out of range" in errors[4]
+    assert "value too long for type character varying(200)" in errors[5]
     assert Author.objects.filter(slug__startswith="weiyun").count() == 1
     for paper in Paper.objects.all():
         assert [a.name for a in paper.ordered_authors()][0] == "Weiyun Wang"
     again = import_sources([snapshot_file(tmp_path, "snap.jsonl", items)], options=IngestOptions(batch_size=10))
-    assert (again.created, again.unchanged, again.failed) == (0, 3, 2)
-    assert Paper.objects.count() == 3 and Authorship.objects.count() == 6 and Author.objects.count() == 4
+    assert (again.created, again.unchanged, again.failed) == (0, 2, 3)
+    assert Paper.objects.count() == 2 and Authorship.objects.count() == 4 and Author.objects.count() == 3

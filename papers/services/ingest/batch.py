@@ -6,6 +6,7 @@ import logging
 
 from django.db import DatabaseError, reset_queries, transaction
 
+from papers.importers.paper_rows import EncodedPaper
 from papers.importers.records import PaperRecord
 from papers.models import Paper
 from papers.services import bulk, search_index, versions
@@ -13,7 +14,7 @@ from papers.services.ingest.bookkeeping import (
     CREATED, UNCHANGED, UPDATED, Context, FileStats, record_failure, record_warning, save_progress,
 )
 from papers.services.ingest.digest_placement import digest_entry_upsert, topic_for
-from papers.services.ingest.paper_upsert import add_tags, merge_paper, new_paper_row, write_authors
+from papers.services.ingest.paper_upsert import add_tags, merge_paper, write_authors
 from papers.services.ingest.states import States
 from papers.services.ingest.summary_upsert import summary_upsert
 from papers.topics import classify_topic
@@ -25,7 +26,7 @@ class _DryRunRollback(Exception):
     pass
 
 
-def write_batch(ctx: Context, stats: FileStats, records: list[PaperRecord], progress) -> None:
+def write_batch(ctx: Context, stats: FileStats, records: list[PaperRecord | EncodedPaper], progress) -> None:
     """Write ``records`` in one transaction; if the database refuses it, again one record per savepoint."""
     records = _dedupe(ctx, stats, records)
     try:
@@ -68,7 +69,7 @@ def write_batch(ctx: Context, stats: FileStats, records: list[PaperRecord], prog
         progress(stats.file, len(records))
 
 
-def _dedupe(ctx, stats, records: list[PaperRecord]) -> list[PaperRecord]:
+def _dedupe(ctx, stats, records: list[PaperRecord | EncodedPaper]) -> list[PaperRecord | EncodedPaper]:
     seen: dict[str, PaperRecord] = {}
     kept = []
     for record in records:
@@ -84,16 +85,19 @@ def _dedupe(ctx, stats, records: list[PaperRecord]) -> list[PaperRecord]:
     return kept
 
 
-def _upsert(ctx: Context, records: list[PaperRecord]) -> dict[str, str]:
+def _upsert(ctx: Context, records: list[PaperRecord | EncodedPaper]) -> dict[str, str]:
     """Write one batch; returns arxiv_id → created/updated/unchanged."""
     states = States()
     ids = [r.arxiv_id for r in records]
     existing = {p.arxiv_id: p for p in Paper.objects.filter(arxiv_id__in=bulk.one_of(ids, "text"))}
     paper_ids = {arxiv_id: paper.pk for arxiv_id, paper in existing.items()}
+    # A record that arrived as a new paper's row is read whole where it is more than that.
+    records = [r.record() if isinstance(r, EncodedPaper) and (r.arxiv_id in existing or ctx.options.auto_topic)
+               else r for r in records]
     # A new version of a paper never imported here (arXiv's "replace" announcements) creates nothing.
     outcome: dict[str, str] = {r.arxiv_id: UNCHANGED for r in records if r.update_only and r.arxiv_id not in existing}
     records = [r for r in records if r.arxiv_id not in outcome]
-    new_rows: list[dict] = []
+    new_papers: list[tuple[PaperRecord | EncodedPaper, int | None]] = []
     changed_papers: dict[str, set[str]] = {}
     before: dict[int, Paper] = {}  # papers as they were, for those a record moves to a newer version
     for record in records:
@@ -102,7 +106,7 @@ def _upsert(ctx: Context, records: list[PaperRecord]) -> dict[str, str]:
         topic = topic_for(ctx, ctx.options.topic or record.topic)
         paper = existing.get(record.arxiv_id)
         if paper is None:
-            new_rows.append(new_paper_row(record, topic))
+            new_papers.append((record, topic.pk if topic else None))
             outcome[record.arxiv_id] = CREATED
             continue
         if record.version is not None and (paper.version is None or record.version > paper.version):
@@ -114,9 +118,9 @@ def _upsert(ctx: Context, records: list[PaperRecord]) -> dict[str, str]:
         outcome[record.arxiv_id] = UPDATED if changed else UNCHANGED
         if changed:
             changed_papers[record.arxiv_id] = changed
-    if new_rows:
-        for row, pk in zip(new_rows, bulk.insert_papers(new_rows), strict=True):
-            paper_ids[row["arxiv_id"]] = pk
+    if new_papers:
+        for (record, _), pk in zip(new_papers, bulk.insert_papers(new_papers), strict=True):
+            paper_ids[record.arxiv_id] = pk
     if changed_papers:
         fields = set().union(*changed_papers.values()) | {"modified_at"}
         Paper.objects.bulk_update([existing[i] for i in changed_papers], sorted(fields))

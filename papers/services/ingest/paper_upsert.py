@@ -1,8 +1,9 @@
 """Papers keyed on their arXiv id: new rows, newer versions, fields still empty, author lists and tags."""
 from __future__ import annotations
 
+from papers.importers.paper_rows import EncodedPaper
 from papers.importers.records import PaperRecord, author_slug
-from papers.models import Authorship, Paper, Topic
+from papers.models import Authorship, Paper
 from papers.services import bulk
 from papers.services.ingest.bookkeeping import Context
 
@@ -13,16 +14,6 @@ PAPER_FIELDS = (
 
 
 AUTHOR_CACHE_SIZE = 200_000  # author ids kept across batches (slug → id)
-
-
-def new_paper_row(record: PaperRecord, topic: Topic | None) -> dict:
-    """Column values of a new paper (plain data: building model instances costs more than writing them)."""
-    row = {name: getattr(record, name) for name in PAPER_FIELDS}
-    row.update(
-        arxiv_id=record.arxiv_id, version=record.version, topic_id=topic.pk if topic else None,
-        primary_category=record.categories[0] if record.categories else "",
-    )
-    return row
 
 
 def merge_paper(paper: Paper, record: PaperRecord) -> set[str]:
@@ -45,8 +36,8 @@ def merge_paper(paper: Paper, record: PaperRecord) -> set[str]:
     return changed
 
 
-def write_authors(ctx: Context, papers: dict[str, int], records: list[PaperRecord], fresh: set[str],
-                   created: set[str]) -> list[str]:
+def write_authors(ctx: Context, papers: dict[str, int], records: list[PaperRecord | EncodedPaper], fresh: set[str],
+                  created: set[str]) -> list[str]:
     """Author lists for new papers, newer versions, and papers that had none.
 
     ``fresh`` holds the ids created or moved to a newer version in this batch,
@@ -87,7 +78,7 @@ def write_authors(ctx: Context, papers: dict[str, int], records: list[PaperRecor
     return list(to_set)
 
 
-def _author_slugs(record: PaperRecord) -> list[str]:
+def _author_slugs(record: PaperRecord | EncodedPaper) -> list[str]:
     """The record's author slugs: filled where it was parsed, or made here for one that was not."""
     if len(record.author_slugs) == len(record.authors):
         return record.author_slugs

@@ -5,10 +5,11 @@ from typing import Callable, Iterable
 
 from papers import importers
 from papers.importers import bulkgc, reader
+from papers.importers.paper_rows import EncodedPaper
 from papers.importers.records import FileNote, ParseFailure, PaperRecord, TopicRecord
 from papers.importers.sources import InputError, InputFile, expand
 from papers.models import ImportBatch, RecordError
-from papers.services import batches
+from papers.services import batches, bulk
 from papers.services.ingest.batch import write_batch
 from papers.services.ingest.bookkeeping import (
     Context, FileStats, IngestOptions, file_failure, finish, record_failure,
@@ -62,12 +63,12 @@ def _import_sources(targets, *, format, options: IngestOptions, started_by, user
 def import_file(file: InputFile, *, ctx: Context, format: str | None, progress=None) -> FileStats:
     """Parse one file (the format given, or detected) and write its records in batches; its counts."""
     stats = FileStats(file=file.name)
-    pending: list[PaperRecord] = []
+    pending: list[PaperRecord | EncodedPaper] = []
     error = None
     try:
         module = importers.get(format) if format else importers.detect(file)
         stats.format = ctx.current_format = module.FORMAT
-        for item in reader.parsed(module, file):
+        for item in reader.parsed(module, file, encode_papers=bulk.copies_rows()):
             if isinstance(item, ParseFailure):
                 record_failure(ctx, stats, item.source, item.line, item.reason, item.arxiv_id)
             elif isinstance(item, FileNote):
