@@ -43,6 +43,9 @@ class PostgresOnlyIndex(models.Index):
         return super().remove_sql(model, schema_editor, **kwargs)
 
 
+SEARCH_PENDING_LIST_KB = 128
+
+
 class PostgresGinIndex(PostgresOnlyIndex, GinIndex):
     """A GIN index on PostgreSQL, and nothing on other databases (SQLite searches without a vector).
 
@@ -241,7 +244,10 @@ class Paper(models.Model):
         verbose_name_plural = _("papers")
         ordering = ["-published", "-arxiv_id"]
         # Full-text search (papers.site.search); created by migration 0003, on PostgreSQL only.
-        indexes = [PostgresGinIndex(fields=["search_vector"], name="papers_paper_search_gin")]
+        # A small pending list: every search reads all of it (a vector per pending row), and with the
+        # default 4 MB a search for a rare word spent more time there than in the index proper.
+        indexes = [PostgresGinIndex(fields=["search_vector"], name="papers_paper_search_gin",
+                                    gin_pending_list_limit=SEARCH_PENDING_LIST_KB)]
 
     def __str__(self):
         return f"{self.arxiv_id}: {self.title[:80]}"
