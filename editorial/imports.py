@@ -21,7 +21,10 @@ def desk_imports() -> dict:
     import_batches_mark_interrupted()
     since = timezone.now() - dt.timedelta(days=INTERRUPTED_DAYS)
     batches = ImportBatch.objects.defer("files").order_by("-started_at")
+    running = batches.filter(state=ImportBatch.State.RUNNING)[:SHOWN]
+    interrupted = batches.filter(state=ImportBatch.State.INTERRUPTED, started_at__gte=since)[:SHOWN]
+    shown = list(running.union(interrupted, all=True).order_by("-started_at"))  # one query for both lists
     return {
-        "imports_running": list(batches.filter(state=ImportBatch.State.RUNNING)[:SHOWN]),
-        "imports_interrupted": list(batches.filter(state=ImportBatch.State.INTERRUPTED, started_at__gte=since)[:SHOWN]),
+        "imports_running": [batch for batch in shown if batch.state == ImportBatch.State.RUNNING],
+        "imports_interrupted": [batch for batch in shown if batch.state == ImportBatch.State.INTERRUPTED],
     }

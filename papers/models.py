@@ -387,6 +387,8 @@ class Summary(models.Model):
         indexes = [
             # The few entries that need re-review (``needs_rereview``), found without reading every entry.
             PostgresOnlyIndex(fields=["modified_at"], condition=~Q(source_change={}), name="summary_source_changed"),
+            # The desk's queues, oldest first per state (``editorial.dashboard``), without sorting a state's entries.
+            models.Index(fields=["status", "modified_at"], name="summary_status_modified"),
             # What readers may see, as the index pages count it: the published entries' papers, read from
             # the index alone (no table rows) when they are joined to papers or authorships.
             models.Index(fields=["paper"], condition=Q(status="published"), name="papers_summary_published"),
