@@ -10,7 +10,10 @@ id is a lookup in the id's unique index (a prefix such as ``2401.12`` uses its
 ``LIKE`` index), and anything else goes to the full-text index the public
 search uses (``papers.site.search``: English stemmed, Chinese segmented), bounded to
 the newest ``DESK_SEARCH_LIMIT`` matches so a common word costs what a rare one
-does.  SQLite (the demo) keeps the admin's own search.
+does.  Authors' names are searched too, as the admin's search did, through the
+trigram index on the name: the first ``AUTHOR_LIMIT`` authors whose name holds
+the words, then the newest ``DESK_SEARCH_LIMIT`` entries of their papers.
+SQLite (the demo) keeps the admin's own search.
 """
 from __future__ import annotations
 
@@ -23,9 +26,12 @@ from django.db import connections
 from django.db.models import QuerySet
 from django.utils.functional import cached_property
 
+from papers.models import Author
 from papers.site import search
 
 DESK_SEARCH_LIMIT = 500  # newest matches of a word search: ten pages of the changelist
+AUTHOR_LIMIT = 20  # authors whose name holds the search words, at most (each brings all of their papers)
+AUTHOR_MIN_LENGTH = 3  # the trigram index finds names by three characters or more
 ESTIMATE_ABOVE = 10_000  # counts past this come from the planner's estimate, not COUNT(*)
 LATE_ROWS_FROM = 1  # pages from this offset on read their ids first, then only those rows
 
@@ -84,13 +90,32 @@ class IndexedSearchMixin:
             kind, value = found
             lookup = "arxiv_id" if kind == "exact" else "arxiv_id__startswith"
             return queryset.filter(**{self._field(lookup): value}), False
+        newest = [f"-{self._field(name)}" for name in ("published", "arxiv_id")]
+        found = []
         condition = search.vector_condition(term, self._field("search_vector"))
-        if condition is None:
+        if condition is not None:
+            found.append(queryset.filter(condition).order_by(*newest).values_list("pk", flat=True)[:DESK_SEARCH_LIMIT])
+        authors = authors_named(term)
+        if authors is not None:
+            by_authors = queryset.filter(**{self._field("authorships__author__in"): authors})
+            found.append(by_authors.order_by(*newest).values_list("pk", flat=True)[:DESK_SEARCH_LIMIT])
+        if not found:
             return queryset.none(), False
-        newest = (queryset.filter(condition)
-                  .order_by(*(f"-{self._field(name)}" for name in ("published", "arxiv_id")))
-                  .values_list("pk", flat=True)[:DESK_SEARCH_LIMIT])
-        return queryset.filter(pk__in=list(newest)), False
+        ids = found[0].union(*found[1:]) if len(found) > 1 else found[0]  # one statement, each part bounded
+        return queryset.filter(pk__in=list(ids)), False
+
+
+def authors_named(term: str):
+    """The ids of up to ``AUTHOR_LIMIT`` authors whose name holds ``term`` (any case), as a subquery; None if too short.
+
+    ``icontains`` on the name is what the trigram index (``papers_author_name_trgm``,
+    on ``UPPER(name)``) answers; below three characters it could not, and
+    PostgreSQL would read every author.
+    """
+    name = " ".join(term.split())
+    if len(name) < AUTHOR_MIN_LENGTH:
+        return None
+    return Author.objects.filter(name__icontains=name).order_by().values("pk")[:AUTHOR_LIMIT]
 
 
 class EstimatedCountPaginator(Paginator):

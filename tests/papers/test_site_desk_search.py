@@ -1,6 +1,8 @@
 """papers.site.desk_search: the desk's search box and counts, arXiv ids from their index, words from the full-text index."""
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -11,7 +13,7 @@ from papers.site.desk_search import arxiv_id_query
 from papers.models import Paper, Status, Summary
 from papers.services.search_index import index_papers
 from papers.services.ingest import IngestOptions, import_sources
-from tests.factories import GenerationFactory, PaperFactory, SummaryFactory
+from tests.factories import AuthorshipFactory, GenerationFactory, PaperFactory, SummaryFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -90,7 +92,7 @@ def test_words_use_the_full_text_index_in_english_and_chinese(admin_client, seed
     assert arxiv_id in found
     assert len(found) < Summary.objects.count()
     sql = " ".join(q["sql"] for q in queries)
-    assert "@@" in sql and "UPPER(" not in sql and "papers_author" not in sql
+    assert "@@" in sql and 'UPPER("papers_paper"' not in sql and 'UPPER("papers_summary"' not in sql
     assert arxiv_id in changelist(admin_client, "paper", q=query)
 
 
@@ -145,3 +147,53 @@ def test_backend_and_model_filters_list_the_values_there_are(admin_client, seede
     assert backends.index("offline") < backends.index("openai")  # in order
     assert "gpt-x" in filters["machine text model"]
     assert changelist(admin_client, "summary", generation__backend="openai") == [summaries[0].paper.arxiv_id]
+
+
+@pytest.fixture
+def by_authors():
+    """Entries whose papers' words say nothing of their authors: only the names find them."""
+    return {
+        name: SummaryFactory(paper=PaperFactory(arxiv_id=arxiv_id, authors=[name, "Someone Else"]))
+        for name, arxiv_id in (("Weiyun Wang", "2403.00011"), ("Mei Wangari", "2403.00012"), ("Jun Zhang", "2403.00013"))
+    }
+
+
+@pytest.mark.parametrize("query, expected", [
+    ("Weiyun Wang", ["2403.00011"]),
+    ("weiyun  wang", ["2403.00011"]),  # any case, any spacing
+    ("wang", ["2403.00011", "2403.00012"]),  # any part of a name
+    ("zhang", ["2403.00013"]),
+])
+def test_authors_names_find_their_entries_and_papers(admin_client, by_authors, query, expected):
+    index_papers([s.paper_id for s in by_authors.values()])
+    with CaptureQueriesContext(connection) as queries:
+        assert changelist(admin_client, "summary", q=query) == expected
+    sql = " ".join(q["sql"] for q in queries)
+    # The trigram index's expression (UPPER(name) LIKE), on a bounded list of authors.
+    assert re.search(r'UPPER\(U0\."name"::text\) LIKE UPPER\(.*\) LIMIT %d\)' % desk_search.AUTHOR_LIMIT, sql)
+    assert changelist(admin_client, "paper", q=query) == expected
+
+
+def test_an_author_search_is_bounded_and_filtered(admin_client, by_authors, monkeypatch):
+    Summary.objects.filter(pk=by_authors["Mei Wangari"].pk).update(status=Status.IN_REVIEW)
+    assert changelist(admin_client, "summary", q="wang", status__exact="in_review") == ["2403.00012"]
+    monkeypatch.setattr(desk_search, "AUTHOR_LIMIT", 1)
+    assert len(changelist(admin_client, "summary", q="wang")) == 1
+
+
+def test_words_and_names_together(admin_client, seeded, by_authors):
+    """A name finds the entries of every author so named; words still find only what the words say."""
+    paper = Paper.objects.get(arxiv_id=ASMV2)
+    AuthorshipFactory(paper=paper, author=by_authors["Weiyun Wang"].paper.authors.get(name="Weiyun Wang"))
+    index_papers([paper.pk])
+    assert changelist(admin_client, "summary", q="Weiyun Wang") == [ASMV2, "2403.00011"]
+    found = changelist(admin_client, "summary", q="relation comprehension")
+    assert ASMV2 in found and "2403.00011" not in found
+
+
+def test_two_letters_search_no_names(admin_client, by_authors):
+    """The trigram index needs three characters: shorter terms leave the authors alone (no scan of every name)."""
+    SummaryFactory(paper=PaperFactory(authors=["Li Na"]))
+    with CaptureQueriesContext(connection) as queries:
+        assert changelist(admin_client, "summary", q="Li") == []
+    assert not any("papers_author" in q["sql"] for q in queries)
