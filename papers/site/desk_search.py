@@ -6,8 +6,8 @@ rest of ``papers.site`` it reads every paper, not only published ones.
 The admin's own search ORs ``icontains`` over every search field, joined
 through authors: at a million papers, a scan of every row and its authors
 (14 s for a word, 31 s for an arXiv id).  Here a query that looks like an arXiv
-id is a lookup in the id's unique index (a prefix such as ``2401.12`` uses its
-``LIKE`` index), and anything else goes to the full-text index the public
+id is a lookup in the id's unique index (a prefix such as ``2401.12`` lists the
+newest ``DESK_SEARCH_LIMIT`` ids that start so, from its ``LIKE`` index), and anything else goes to the full-text index the public
 search uses (``papers.site.search``: English stemmed, Chinese segmented), bounded to
 the newest ``DESK_SEARCH_LIMIT`` matches so a common word costs what a rare one
 does.  Authors' names are searched too, as the admin's search did, through the
@@ -88,8 +88,9 @@ class IndexedSearchMixin:
         found = arxiv_id_query(term)
         if found is not None:
             kind, value = found
-            lookup = "arxiv_id" if kind == "exact" else "arxiv_id__startswith"
-            return queryset.filter(**{self._field(lookup): value}), False
+            if kind == "exact":
+                return queryset.filter(**{self._field("arxiv_id"): value}), False
+            return queryset.filter(pk__in=newest_starting(queryset, self._field("arxiv_id"), value)), False
         newest = [f"-{self._field(name)}" for name in ("published", "arxiv_id")]
         found = []
         condition = search.vector_condition(term, self._field("search_vector"))
@@ -116,6 +117,21 @@ def authors_named(term: str):
     if len(name) < AUTHOR_MIN_LENGTH:
         return None
     return Author.objects.filter(name__icontains=name).order_by().values("pk")[:AUTHOR_LIMIT]
+
+
+def newest_starting(queryset, field: str, prefix: str) -> list:
+    """The pks of the newest ``DESK_SEARCH_LIMIT`` rows whose arXiv id (at ``field``) starts with ``prefix``.
+
+    Read backwards from the ``varchar_pattern_ops`` index that ``LIKE 'x%'`` uses
+    (``ORDER BY … USING ~>~``, which the ORM cannot write).  Left to the planner,
+    the changelist's ``ORDER BY pk LIMIT 50`` walked every entry from the newest,
+    looking for old ids: 0.4 s at 100,000 papers.
+    """
+    ids = queryset.filter(**{f"{field}__startswith": prefix}).order_by().values_list("pk", field)
+    sql, params = ids.query.sql_with_params()
+    with connections[queryset.db].cursor() as cursor:
+        cursor.execute(f"{sql} ORDER BY 2 USING ~>~ LIMIT %s", (*params, DESK_SEARCH_LIMIT))
+        return [row[0] for row in cursor.fetchall()]
 
 
 class EstimatedCountPaginator(Paginator):

@@ -197,3 +197,14 @@ def test_two_letters_search_no_names(admin_client, by_authors):
     with CaptureQueriesContext(connection) as queries:
         assert changelist(admin_client, "summary", q="Li") == []
     assert not any("papers_author" in q["sql"] for q in queries)
+
+
+def test_the_start_of_an_id_lists_the_newest_ids_from_the_like_index(admin_client, monkeypatch):
+    for number in (1, 2, 3):
+        SummaryFactory(paper=PaperFactory(arxiv_id=f"2403.0000{number}"))
+    SummaryFactory(paper=PaperFactory(arxiv_id="2404.00009"))
+    monkeypatch.setattr(desk_search, "DESK_SEARCH_LIMIT", 2)
+    with CaptureQueriesContext(connection) as queries:
+        assert changelist(admin_client, "summary", q="2403.0000") == ["2403.00002", "2403.00003"]
+    assert any("LIKE" in q["sql"] and "ORDER BY 2 USING ~>~ LIMIT" in q["sql"] for q in queries)
+    assert changelist(admin_client, "paper", q="2403") == ["2403.00002", "2403.00003"]
