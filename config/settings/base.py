@@ -98,6 +98,8 @@ if env("DATABASE_REPLICA_URL", default=""):
 REPLICA_PIN_SECONDS = env.int("REPLICA_PIN_SECONDS", default=10)
 REPLICA_PRIMARY_PATHS = ("/admin/",)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# Permissions in one query per request (editorial.auth_backend); the model backend signs people in.
+AUTHENTICATION_BACKENDS = ["editorial.auth_backend.DeskBackend", "django.contrib.auth.backends.ModelBackend"]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
