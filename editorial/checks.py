@@ -97,26 +97,29 @@ def check_summary(summary) -> list[Problem]:
     return problems
 
 
-def glossary_findings(summary) -> list[str]:
-    """Glossary terms the English source uses that the Chinese text renders otherwise (shown, not enforced)."""
+def glossary_findings(summary, terms=None) -> list[str]:
+    """Glossary terms the English source uses that the Chinese text renders otherwise (shown, not enforced).
+
+    ``terms``: the glossary, if the caller has it already (else it is read).
+    """
     from papers.glossary import deviations
 
     english = f"{summary.paper.title} {summary.paper.abstract}"
     chinese = " ".join(getattr(summary, n) or "" for n in ("headline_zh", "title_zh", "abstract_zh"))
     return [_message(gettext_noop("“%(term)s” is not translated as %(accepted)s"),
-                     term=t.term_en, accepted=" / ".join(t.accepted)) for t in deviations(english, chinese)]
+                     term=t.term_en, accepted=" / ".join(t.accepted)) for t in deviations(english, chinese, terms)]
 
 
 # The English source each Chinese field translates: where the desk shows its glossary terms.
 SOURCE_OF = {"headline_zh": "title", "title_zh": "title", "abstract_zh": "abstract"}
 
 
-def glossary_hits(summary) -> dict[str, list[dict]]:
+def glossary_hits(summary, terms=None) -> dict[str, list[dict]]:
     """Per Chinese field: the glossary terms its English source uses, and whether the field follows each."""
     from papers.glossary import hits
     from papers.models import GlossaryTerm
 
-    terms = list(GlossaryTerm.objects.all())
+    terms = list(GlossaryTerm.objects.all()) if terms is None else terms
     found = {}
     for name, source in SOURCE_OF.items():
         rows = [{"term": t.term_en, "accepted": t.accepted, "followed": followed}

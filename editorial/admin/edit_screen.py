@@ -8,7 +8,7 @@ assignee are the workflow's (``papers.services.transitions``).
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -22,7 +22,7 @@ from editorial.dashboard import source_diffs
 from editorial.diffs import as_text, inline_diff
 from editorial.forms import EDITABLE, SummaryForm
 from editorial.provenance import field_provenance
-from papers.models import DigestEntry, Status, Summary
+from papers.models import DigestEntry, GlossaryTerm, Status, Summary
 
 # Written by the workflow alone (papers.services.transitions), never by a form.
 WORKFLOW_FIELDS = ("status", "published_at", "assignee")
@@ -40,6 +40,19 @@ class SummaryEditScreen:
     ]
     history_list_display = ("status", "revision", "headline_zh", "title_zh")
     object_history_template = "admin/papers/summary/object_history.html"
+
+    def get_object(self, request, object_id, from_field=None):
+        """The entry with its paper and machine text, read once per request: the workflow panel, the side by side
+        and the form share it (four queries were two reads of the entry, then its paper and its machine text)."""
+        loaded = request.__dict__.setdefault("_desk_entries", {})
+        if (object_id, from_field) not in loaded:
+            field = Summary._meta.pk if from_field is None else Summary._meta.get_field(from_field)
+            queryset = self.get_queryset(request).select_related("paper", "generation").defer("paper__search_vector")
+            try:
+                loaded[object_id, from_field] = queryset.get(**{field.name: field.to_python(object_id)})
+            except (Summary.DoesNotExist, ValidationError, ValueError):
+                loaded[object_id, from_field] = None
+        return loaded[object_id, from_field]
 
     def get_urls(self):
         return [
@@ -89,9 +102,10 @@ class SummaryEditScreen:
             for name, c in (obj.merge_conflicts or {}).items()
         ]
         checks = check_summary(obj)
-        return {"merge_conflicts": conflicts, "side_by_side": field_rows(obj, checks), "checks": checks,
+        glossary = list(GlossaryTerm.objects.all())  # read once for the findings and the terms beside each field
+        return {"merge_conflicts": conflicts, "side_by_side": field_rows(obj, checks, glossary), "checks": checks,
                 "source_change": obj.source_change, "source_change_diffs": source_diffs(obj),
-                "glossary": glossary_findings(obj), "paper": obj.paper, "provenance": field_provenance(obj),
+                "glossary": glossary_findings(obj, glossary), "paper": obj.paper, "provenance": field_provenance(obj),
                 "error_reports": list(obj.error_reports.filter(resolved_at__isnull=True).select_related("assignee"))}
 
     def render_change_form(self, request, context, *args, **kwargs):
@@ -115,11 +129,11 @@ class SummaryEditScreen:
         return super().response_change(request, obj)
 
 
-def field_rows(summary: Summary, problems) -> list[dict]:
+def field_rows(summary: Summary, problems, terms=None) -> list[dict]:
     """One row per editable field: the English it translates (or, where it translates nothing, the machine's
-    text) beside it, its length, and the check findings and glossary terms that concern it."""
+    text) beside it, its length, and the check findings and glossary terms (of ``terms``, if given) that concern it."""
     machine = summary.generation.output if summary.generation_id else {}
-    glossary = glossary_hits(summary)
+    glossary = glossary_hits(summary, terms)
     rows = []
     for name in EDITABLE:
         source = getattr(summary.paper, SOURCE_OF[name]) if name in SOURCE_OF else ""
