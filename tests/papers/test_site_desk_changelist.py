@@ -1,14 +1,18 @@
 """papers.site.desk_changelist and the paginator's deep pages: the desk's lists read what they show."""
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 import pytest
 from django.contrib import admin
 from django.contrib.admin import ModelAdmin
+from django.contrib.admin.templatetags.admin_urls import add_preserved_filters
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
+from django.utils.html import escape
 
 from papers.models import Paper, Status, Summary
 from tests.factories import ReviewerFactory, SummaryFactory
@@ -56,14 +60,19 @@ def test_the_papers_list_reads_no_abstract_and_no_vector(admin_client):
 
 
 @pytest.mark.parametrize("model", [Summary, Paper])
-def test_row_checkboxes_and_links_are_the_admins_own(admin_client, model):
+@pytest.mark.parametrize("filters", [{}, {"q": "2402", "o": "1"}])
+def test_row_checkboxes_and_links_are_the_admins_own(admin_client, model, filters):
     obj = model.objects.get(pk=SummaryFactory().pk) if model is Summary else SummaryFactory().paper
     model_admin = admin.site._registry[model]
     with translation.override("en"):
         django_checkbox = ModelAdmin.action_checkbox(model_admin, obj)
-    page = admin_client.get(reverse(f"admin:papers_{model._meta.model_name}_changelist")).content.decode()
+    changelist = reverse(f"admin:papers_{model._meta.model_name}_changelist")
+    page = admin_client.get(changelist, filters).content.decode()
     assert str(django_checkbox) in page
-    assert f'href="{reverse(f"admin:papers_{model._meta.model_name}_change", args=[obj.pk])}"' in page
+    # The row's link keeps the list's filters, as Django's add_preserved_filters writes them.
+    link = add_preserved_filters({"preserved_filters": urlencode({"_changelist_filters": urlencode(filters)}) if filters else "",
+                                  "opts": model._meta}, reverse(f"admin:papers_{model._meta.model_name}_change", args=[obj.pk]))
+    assert f'href="{escape(link)}"' in page
 
 
 def test_an_action_acts_on_whole_rows(admin_client):
