@@ -23,7 +23,7 @@ from django.contrib import admin
 from django.core.exceptions import EmptyResultSet
 from django.core.paginator import Paginator
 from django.db import connections
-from django.db.models import QuerySet
+from django.db.models import F, Lookup, QuerySet
 from django.utils.functional import cached_property
 
 from papers.models import Author
@@ -90,7 +90,7 @@ class IndexedSearchMixin:
             kind, value = found
             if kind == "exact":
                 return queryset.filter(**{self._field("arxiv_id"): value}), False
-            return queryset.filter(pk__in=newest_starting(queryset, self._field("arxiv_id"), value)), False
+            return with_pks(queryset, newest_starting(queryset, self._field("arxiv_id"), value)), False
         newest = [f"-{self._field(name)}" for name in ("published", "arxiv_id")]
         found = []
         condition = search.vector_condition(term, self._field("search_vector"))
@@ -103,7 +103,33 @@ class IndexedSearchMixin:
         if not found:
             return queryset.none(), False
         ids = found[0].union(*found[1:]) if len(found) > 1 else found[0]  # one statement, each part bounded
-        return queryset.filter(pk__in=list(ids)), False
+        return with_pks(queryset, list(ids)), False
+
+
+class AnyOf(Lookup):
+    """``column = ANY(%s)``: a list of values as one array parameter, where ``__in`` sends one parameter each.
+
+    A search's 500 ids went three times a page (the estimate, the count, the
+    rows) as 500 parameters each, built by the ORM and parsed by psycopg.
+    """
+
+    lookup_name = "any_of"
+    prepare_rhs = False
+
+    def get_db_prep_lookup(self, value, connection):
+        return "%s", [list(value)]
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        return f"{lhs} = ANY({rhs}::{self.lhs.output_field.cast_db_type(connection)}[])", (*lhs_params, *rhs_params)
+
+
+def with_pks(queryset, pks: list):
+    """``queryset`` narrowed to the rows of ``pks`` (PostgreSQL: one array parameter)."""
+    if connections[queryset.db].vendor != "postgresql":
+        return queryset.filter(pk__in=pks)
+    return queryset.filter(AnyOf(F("pk"), pks))
 
 
 def authors_named(term: str):
@@ -150,7 +176,7 @@ class EstimatedCountPaginator(Paginator):
     def _get_page(self, object_list, number, paginator):
         if isinstance(object_list, QuerySet) and object_list.query.low_mark >= LATE_ROWS_FROM:
             ids = list(object_list.values_list("pk", flat=True))
-            object_list = self.object_list.filter(pk__in=ids)  # the same order, only the page's rows
+            object_list = with_pks(self.object_list, ids)  # the same order, only the page's rows
         return super()._get_page(object_list, number, paginator)
 
     @cached_property

@@ -93,6 +93,8 @@ def test_words_use_the_full_text_index_in_english_and_chinese(admin_client, seed
     assert len(found) < Summary.objects.count()
     sql = " ".join(q["sql"] for q in queries)
     assert "@@" in sql and 'UPPER("papers_paper"' not in sql and 'UPPER("papers_summary"' not in sql
+    # The matches go to the page's queries as one array, not a parameter each.
+    assert '"papers_summary"."id" = ANY(' in sql and '"papers_summary"."id" IN (' not in sql
     assert arxiv_id in changelist(admin_client, "paper", q=query)
 
 
