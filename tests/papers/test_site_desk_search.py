@@ -210,3 +210,17 @@ def test_the_start_of_an_id_lists_the_newest_ids_from_the_like_index(admin_clien
         assert changelist(admin_client, "summary", q="2403.0000") == ["2403.00002", "2403.00003"]
     assert any("LIKE" in q["sql"] and "ORDER BY 2 USING ~>~ LIMIT" in q["sql"] for q in queries)
     assert changelist(admin_client, "paper", q="2403") == ["2403.00002", "2403.00003"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_word_search_plans_without_parallel_workers_and_leaves_the_connection_as_it_was(admin_client):
+    summary = SummaryFactory(paper=PaperFactory(title="Zebra stripes"))
+    index_papers([summary.paper_id])
+    with CaptureQueriesContext(connection) as queries:
+        assert changelist(admin_client, "summary", q="zebra") == [summary.paper.arxiv_id]
+    sql = [q["sql"] for q in queries]
+    setting = sql.index("SET LOCAL max_parallel_workers_per_gather = 0")
+    assert "@@" in sql[setting + 1]  # the search itself, in the same transaction
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW max_parallel_workers_per_gather")
+        assert cursor.fetchone()[0] != "0"
