@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('papers', '0027_paper_primary_category_unindexed'),
+        ('papers', '0028_search_index_small_pending_list'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
