@@ -293,6 +293,53 @@ class Authorship(models.Model):
         ordering = ["paper", "position"]
 
 
+class PublishedCount(models.Model):
+    """How many published papers one topic, tag or author has, for the index pages.
+
+    Counting at read time grouped every published paper (1.5 s for topics,
+    3.4 s for tags at a million papers); these rows are kept by
+    ``papers.services.published_counts`` wherever the published set or a
+    published paper's topic, tags or authors change, and only there (a
+    column on ``Topic`` or ``Author`` would be overwritten by any save of a
+    copy loaded before an increment).  ``recount_published`` repairs drift.
+    Not a positive field: a wrong count must never make a publish fail.
+    """
+
+    papers = models.IntegerField(verbose_name=_("published papers"), default=0, editable=False)
+
+    class Meta:
+        abstract = True
+
+
+class TopicCount(PublishedCount):
+    topic = models.OneToOneField(Topic, verbose_name=_("topic"), primary_key=True, on_delete=models.CASCADE,
+                                 related_name="published_count")
+
+    class Meta:
+        verbose_name = _("published papers of a topic")
+        verbose_name_plural = _("published papers of topics")
+
+
+class TagCount(PublishedCount):
+    tag = models.OneToOneField("taggit.Tag", verbose_name=_("tag"), primary_key=True, on_delete=models.CASCADE,
+                               related_name="published_count")
+
+    class Meta:
+        verbose_name = _("published papers of a tag")
+        verbose_name_plural = _("published papers of tags")
+        # The tag index lists tags by their count, most first.
+        indexes = [models.Index(F("papers").desc(), name="papers_tagcount_papers", condition=Q(papers__gt=0))]
+
+
+class AuthorCount(PublishedCount):
+    author = models.OneToOneField(Author, verbose_name=_("author"), primary_key=True, on_delete=models.CASCADE,
+                                  related_name="published_count")
+
+    class Meta:
+        verbose_name = _("published papers of an author")
+        verbose_name_plural = _("published papers of authors")
+
+
 class Status(models.TextChoices):
     """Workflow states; the transitions between them belong to ``editorial``."""
 

@@ -1,4 +1,4 @@
-"""Keep derived data in step with edits: the search vector and cached pages.
+"""Keep derived data in step with edits: the search vector, cached pages and the published counts.
 
 Bulk writes bypass the model-signal handlers and call the same functions
 once per batch instead: imports (papers.services.ingest) and state changes
@@ -8,10 +8,10 @@ defined here.
 from __future__ import annotations
 
 from django.db import transaction
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete, pre_save
 from django.dispatch import Signal, receiver
 
-from papers.services import page_versions, search_index
+from papers.services import page_versions, published_counts, search_index
 from papers.models import Authorship, Digest, DigestEntry, Paper, Status, Summary
 
 # Sent by papers.services.transitions inside the transaction of every state
@@ -96,3 +96,56 @@ def digest_changed(sender, instance: Digest, **kwargs):
 @receiver(post_delete, sender=DigestEntry)
 def digest_entry_changed(sender, instance: DigestEntry, **kwargs):
     papers_changed([instance.paper_id])
+
+
+# --- published counts (papers.services.published_counts) ------------------------------
+# Publishing and withdrawing go through papers.services.transitions, which counts them; these
+# hooks count what reaches a published paper another way.
+
+@receiver(post_save, sender=Summary)
+def summary_created_published(sender, instance: Summary, created: bool, raw: bool = False, **kwargs):
+    """An entry created already published (a fixture, a restore) counts like one published later."""
+    if created and not raw and instance.status == Status.PUBLISHED:
+        published_counts.papers_published([instance.paper_id])
+
+
+@receiver(pre_delete, sender=Summary)
+def summary_deleted(sender, instance: Summary, **kwargs):
+    """Before any row goes (a paper's deletion removes its tags and authorships too): its counts are read whole.
+
+    The stored state decides, not the copy being deleted (it may be older than a publish).
+    """
+    if published_counts.published_among([instance.paper_id]):
+        published_counts.papers_published([instance.paper_id], sign=-1)
+
+
+@receiver(pre_save, sender=Paper)
+def paper_topic_before(sender, instance: Paper, update_fields=None, raw: bool = False, **kwargs):
+    if instance.pk is None or raw or (update_fields is not None and "topic" not in update_fields):
+        return
+    instance._stored_topic_id = Paper.objects.filter(pk=instance.pk).values_list("topic_id", flat=True).first()
+
+
+@receiver(post_save, sender=Paper)
+def paper_topic_after(sender, instance: Paper, **kwargs):
+    before, after = instance.__dict__.pop("_stored_topic_id", instance.topic_id), instance.topic_id
+    if before == after or not published_counts.published_among([instance.pk]):
+        return
+    delta = published_counts.Delta()
+    if before is not None:
+        delta[published_counts.TOPIC, before] -= 1
+    if after is not None:
+        delta[published_counts.TOPIC, after] += 1
+    published_counts.add(delta)
+
+
+@receiver(m2m_changed, sender=Paper.tags.through)
+def paper_tags_changed(sender, instance, action: str, pk_set=None, **kwargs):
+    """taggit's add, remove, set and clear on a paper: pk_set is the tags actually added or removed."""
+    if not isinstance(instance, Paper) or action not in ("post_add", "post_remove", "pre_clear"):
+        return
+    if action == "pre_clear":
+        pk_set, action = set(instance.tags.values_list("pk", flat=True)), "post_remove"
+    if pk_set and published_counts.published_among([instance.pk]):
+        sign = 1 if action == "post_add" else -1
+        published_counts.add({(published_counts.TAG, pk): sign for pk in pk_set})

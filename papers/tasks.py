@@ -12,6 +12,7 @@ from papers.services.batches import import_batches_mark_interrupted
 from papers.services.generation import summary_generate, summary_mark_failed
 from papers.services.ingest import IngestOptions, import_sources
 from papers.services.ledger import arxiv_today, fetch_retry_due
+from papers.services.published_counts import recount
 from papers.summarizers import get_backend
 from papers.summarizers.errors import TransientError
 
@@ -75,6 +76,12 @@ def retry_announcements(categories: list[str] | None = None) -> int | None:
 def mark_interrupted_imports() -> list[int]:
     """Scheduled every 10 minutes: running imports whose process is gone become interrupted."""
     return [batch.pk for batch in import_batches_mark_interrupted()]
+
+
+@shared_task(name="papers.recount_published")
+def recount_published() -> dict[str, int]:
+    """Scheduled every night: the index pages' published counts recounted, whatever drifted repaired."""
+    return recount()
 
 
 @shared_task(name="papers.import_sources", acks_late=True, reject_on_worker_lost=True)

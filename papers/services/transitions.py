@@ -8,6 +8,8 @@ one row or ten thousand:
 * it locks the rows and reads the state each one is in (and refuses the whole
   change if one is not in a state it may start from);
 * it writes the new state in one UPDATE;
+* it moves the published counts of the topics, tags and authors of what went
+  live or was withdrawn (``papers.services.published_counts``);
 * it hands every change to ``papers.signals.state_written`` inside the
   transaction, where the desk records it (audit log, entry history) in bulk;
 * once the transaction commits, it reindexes and invalidates the public pages
@@ -27,6 +29,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from papers.models import Digest, ErrorReport, Status, Summary
+from papers.services import published_counts
 from papers.services.bulk import one_of
 from papers.signals import PUBLIC_STATES, digests_changed, papers_changed, state_changed, state_written
 
@@ -93,6 +96,8 @@ def state_change(*, objects: Iterable[Summary] | Iterable[Digest], action: str, 
                 setattr(obj, name, value)
             note = comments.get(obj.pk, comment) if comments else comment
             changes.append(Change(obj, action, stored[obj.pk], target, user, note))
+        if model is Summary:
+            _count_published(changes)
         _written(model, changes)
         if refresh_public:
             _refresh_public_pages(model, changes)
@@ -157,6 +162,17 @@ def _locked_states(model, objects: list) -> dict[int, str]:
     rows = (model.objects.select_for_update().filter(pk__in=one_of([o.pk for o in objects], "bigint"))
             .order_by("pk").values_list("pk", "status"))
     return dict(rows)
+
+
+def _count_published(changes: list[Change]) -> None:
+    """Entries that went live add their papers to the counts; those withdrawn take them away."""
+    went_live = [c.instance.paper_id for c in changes
+                 if c.from_state != Status.PUBLISHED and c.to_state == Status.PUBLISHED]
+    withdrawn = [c.instance.paper_id for c in changes
+                 if c.from_state == Status.PUBLISHED and c.to_state != Status.PUBLISHED]
+    delta = published_counts.contributions(went_live)
+    delta.subtract(published_counts.contributions(withdrawn))
+    published_counts.add(delta)
 
 
 def _written(model, changes: list[Change]) -> None:

@@ -139,9 +139,10 @@ def bulk_publish_queries(n: int, start: int, capture) -> list[str]:
 def test_bulk_publish_query_count_does_not_grow_with_entries(django_capture_on_commit_callbacks):
     few = bulk_publish_queries(10, 0, django_capture_on_commit_callbacks)
     many = bulk_publish_queries(1000, 10, django_capture_on_commit_callbacks)
-    # Audit entries and revisions included (bulk inserts), and one read of the entries' last published
-    # revisions (editorial.corrections); the larger change skips per-paper cache tags.
-    assert len(few) <= 13, few
+    # Audit entries and revisions included (bulk inserts), one read of the entries' last published
+    # revisions (editorial.corrections) and one of what the papers add to the published counts (these
+    # have no topic, tag or author to write); the larger change skips per-paper cache tags.
+    assert len(few) <= 14, few
     assert len(many) <= len(few), many
     assert AuditEntry.objects.filter(action="publish").count() == 1010
     assert Summary.history.filter(status=Status.PUBLISHED).count() == 1010

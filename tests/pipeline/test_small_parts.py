@@ -101,11 +101,19 @@ def test_topic_rules(title, topic):
 def test_schedules_are_rows_editable_in_the_admin(admin_client):
     tasks = set(PeriodicTask.objects.values_list("task", flat=True))
     assert tasks == {"papers.fetch_announcements", "papers.retry_announcements", "papers.mark_interrupted_imports",
-                     "editorial.publish_scheduled", "subscriptions.send_week", "subscriptions.send_pending"}
+                     "papers.recount_published", "editorial.publish_scheduled", "subscriptions.send_week",
+                     "subscriptions.send_pending"}
     fetch = PeriodicTask.objects.get(task="papers.fetch_announcements")
     assert (fetch.name, fetch.crontab.hour, fetch.crontab.minute, fetch.crontab.day_of_week) == (
         "Fetch arXiv's daily announcements", "5", "30", "1-5")  # after arXiv's midnight (US Eastern), weekdays
     assert admin_client.get(reverse("admin:django_celery_beat_periodictask_changelist")).status_code == 200
+
+
+@pytest.mark.django_db
+def test_the_published_counts_are_recounted_every_night():
+    recount = PeriodicTask.objects.get(task="papers.recount_published")
+    assert (recount.queue, recount.crontab.hour, recount.crontab.minute, recount.crontab.day_of_week) == (
+        "default", "3", "40", "*")
 
 
 @pytest.mark.django_db

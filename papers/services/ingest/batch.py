@@ -9,7 +9,7 @@ from django.db import DatabaseError, reset_queries, transaction
 from papers.importers.paper_rows import EncodedPaper
 from papers.importers.records import PaperRecord
 from papers.models import Paper
-from papers.services import bulk, search_index, versions
+from papers.services import bulk, published_counts, search_index, versions
 from papers.services.ingest.bookkeeping import (
     CREATED, UNCHANGED, UPDATED, Context, FileStats, record_failure, record_warning, save_progress,
 )
@@ -86,7 +86,16 @@ def _dedupe(ctx, stats, records: list[PaperRecord | EncodedPaper]) -> list[Paper
 
 
 def _upsert(ctx: Context, records: list[PaperRecord | EncodedPaper]) -> dict[str, str]:
-    """Write one batch; returns arxiv_id → created/updated/unchanged."""
+    """Write one batch; returns arxiv_id → created/updated/unchanged.
+
+    The published counts it changes (a published paper's new topic, authors or
+    tags, entries it publishes) are written together at the end of the batch.
+    """
+    with published_counts.deferred():
+        return _upsert_counted(ctx, records)
+
+
+def _upsert_counted(ctx: Context, records: list[PaperRecord | EncodedPaper]) -> dict[str, str]:
     states = States()
     ids = [r.arxiv_id for r in records]
     existing = {p.arxiv_id: p for p in Paper.objects.filter(arxiv_id__in=bulk.one_of(ids, "text"))}
@@ -121,16 +130,18 @@ def _upsert(ctx: Context, records: list[PaperRecord | EncodedPaper]) -> dict[str
     if new_papers:
         for (record, _), pk in zip(new_papers, bulk.insert_papers(new_papers), strict=True):
             paper_ids[record.arxiv_id] = pk
-    if changed_papers:
-        fields = set().union(*changed_papers.values()) | {"modified_at"}
-        Paper.objects.bulk_update([existing[i] for i in changed_papers], sorted(fields))
-        versions.paper_versions_record(before=before, after=[existing[i] for i in changed_papers])
+    # Topics and author lists are written in bulk, past the model hooks: counted here for published papers.
+    with published_counts.tracking([paper.pk for paper in existing.values()]):
+        if changed_papers:
+            fields = set().union(*changed_papers.values()) | {"modified_at"}
+            Paper.objects.bulk_update([existing[i] for i in changed_papers], sorted(fields))
+            versions.paper_versions_record(before=before, after=[existing[i] for i in changed_papers])
 
-    created = {i for i, o in outcome.items() if o == CREATED}
-    fresh = created | {i for i, fields in changed_papers.items() if "version" in fields}
-    for arxiv_id in write_authors(ctx, paper_ids, records, fresh, created):
-        if outcome[arxiv_id] == UNCHANGED:
-            outcome[arxiv_id] = UPDATED
+        created = {i for i, o in outcome.items() if o == CREATED}
+        fresh = created | {i for i, fields in changed_papers.items() if "version" in fields}
+        for arxiv_id in write_authors(ctx, paper_ids, records, fresh, created):
+            if outcome[arxiv_id] == UNCHANGED:
+                outcome[arxiv_id] = UPDATED
     for record in records:
         paper_id = paper_ids[record.arxiv_id]
         touched = False
