@@ -72,8 +72,8 @@ def paper_published(path: str = "") -> Q:
 
 class TopicQuerySet(models.QuerySet):
     def published(self):
-        """Topics with at least one published paper (the header, the sitemap)."""
-        return self.filter(paper_published("papers")).distinct()
+        """Topics with at least one published paper (the header, the sitemap), from their kept counts."""
+        return self.filter(published_count__papers__gt=0)
 
 
 class Topic(models.Model):

@@ -1,6 +1,7 @@
 """/topic/, /tag/ and /author/: every topic, tag and author with its number of published papers."""
 from __future__ import annotations
 
+import html
 import re
 
 import pytest
@@ -10,7 +11,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from papers.models import Paper, Topic
+from papers.models import Author, Paper, Topic
 from papers.site import indexes
 from tests.factories import AuthorFactory, PaperFactory, SummaryFactory
 
@@ -29,7 +30,11 @@ def fresh_cache():
 def listed(client, url: str) -> list[tuple[str, str, int]]:
     response = client.get(url)
     assert response.status_code == 200, url
-    return [(m["href"], m["name"], int(m["n"])) for m in ITEM_RE.finditer(response.content.decode())]
+    return items(response.content.decode())
+
+
+def items(page: str) -> list[tuple[str, str, int]]:
+    return [(m["href"], m["name"], int(m["n"])) for m in ITEM_RE.finditer(page)]
 
 
 def entry(*, published: bool = True, **paper):
@@ -79,27 +84,70 @@ def test_authors_are_listed_by_name_with_their_published_papers(client, papers):
     assert listed(client, "/author/?q=draft") == []  # an author of drafts only is nobody's business
 
 
-def test_authors_are_paginated_in_a_constant_number_of_queries(client, monkeypatch):
-    monkeypatch.setattr(indexes, "AUTHORS_PER_PAGE", 3)
-    for n in range(7):
-        entry(authors=[f"Author {n:02d} One", f"Author {n:02d} Two"])
+def link(page: str, rel: str) -> str | None:
+    found = re.search(rf'<a rel="{rel}" href="([^"]+)"', page)
+    return html.unescape(found[1]) if found else None
 
+
+def walk(client, url: str, rel: str) -> tuple[list[str], int]:
+    """Follow the pager's ``rel`` links from ``url`` to the end: every author listed (slugs) and the pages."""
+    slugs, pages = [], 0
+    while url:
+        page = client.get(url).content.decode()
+        listed_here = [href.split("/")[-2] for href, _, _ in items(page)]
+        slugs += listed_here if rel == "next" else listed_here[::-1]
+        pages += 1
+        url = link(page, rel) and "/author/" + link(page, rel)
+    return slugs, pages
+
+
+@pytest.fixture
+def eleven_authors(monkeypatch):
+    monkeypatch.setattr(indexes, "AUTHORS_PER_PAGE", 3)
+    for n in range(4):
+        entry(authors=[f"Author {n:02d} One", f"Author {n:02d} Two"])
+    # Namesakes (one name, two people): ordered by id, each listed once.
+    entry(authors=[AuthorFactory(name="Wei Wang", slug="wei-wang"), AuthorFactory(name="Wei Wang", slug="wei-wang-2"),
+                   "Zoe Zhu"])
+    entry(published=False, authors=["Author 02 Draft"])  # an author of drafts only is not listed
+    return [a.slug for a in Author.objects.filter(authorships__paper__summary__status="published").distinct()
+            .order_by("name", "pk")]
+
+
+def test_authors_are_paged_by_name_and_the_pager_visits_each_once(client, eleven_authors):
+    assert len(eleven_authors) == 11
+    forward, pages = walk(client, "/author/", "next")
+    assert forward == eleven_authors and pages == 4
+    last = link(client.get("/author/?after=" + eleven_authors[-4]).content.decode(), "prev")
+    assert last == "?before=" + eleven_authors[-3]
+    backward, pages = walk(client, "/author/?after=" + eleven_authors[-4], "prev")
+    assert backward == eleven_authors[::-1] and pages == 4
+    # A search is paged the same way, and keeps its query in the links.
+    found, pages = walk(client, "/author/?q=author", "next")
+    assert found == [slug for slug in eleven_authors if slug.startswith("author-")] and pages == 3
+    assert link(client.get("/author/?q=author").content.decode(), "next") == "?q=author&after=author-01-one"
+
+
+def test_a_letter_starts_the_page_there_and_old_page_numbers_show_the_first_page(client, eleven_authors):
+    page = client.get("/author/?from=W").content.decode()
+    assert [name for _, name, _ in listed(client, "/author/?from=W")] == ["Wei Wang", "Wei Wang", "Zoe Zhu"]
+    assert link(page, "prev") == "?before=wei-wang" and link(page, "next") is None
+    assert 'href="?from=W" aria-current="page"' in page
+    assert listed(client, "/author/?page=5") == listed(client, "/author/")
+    # Past the end (a letter after every name, a stale link): the last page.
+    assert [name for _, name, _ in listed(client, "/author/?from=zz")] == ["Wei Wang", "Wei Wang", "Zoe Zhu"]
+
+
+def test_a_deep_author_page_costs_what_the_second_does(client, eleven_authors):
     def queries(url):
         cache.clear()
         with CaptureQueriesContext(connection) as captured:
-            rows = listed(client, url)
-        return rows, len(captured)
+            assert listed(client, url)
+        return len(captured)
 
-    first, few = queries("/author/")
-    last, more = queries("/author/?page=5")
-    assert [name for _, name, _ in first] == ["Author 00 One", "Author 00 Two", "Author 01 One"]
-    assert [name for _, name, _ in last] == ["Author 06 One", "Author 06 Two"]
-    assert all(n == 1 for *_, n in first + last)
-    assert few == more == 3  # the page (one row more than it shows: no count), one aggregate, the header's topics
-    assert 'rel="next"' in client.get("/author/").content.decode()
-    assert 'rel="next"' not in client.get("/author/?page=5").content.decode()
-    page = client.get("/author/?q=author+03").content.decode()
-    assert "Author 03 One" in page and "Author 04" not in page
+    # The cursor author, the page (one row more than it shows: no count), one row before it, the header's topics.
+    assert queries("/author/?after=" + eleven_authors[2]) == queries("/author/?after=" + eleven_authors[8]) == 4
+    assert queries("/author/") == 2  # the page and the header's topics
 
 
 def test_the_index_pages_are_linked_from_the_navigation_and_the_paper_page(client, papers):
