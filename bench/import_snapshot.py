@@ -61,7 +61,7 @@ SEED = 20240229
 # Everything an import writes; emptied before every run so each run is a fresh import.
 PAPER_TABLES = (
     "papers_authorship", "papers_author", "papers_digestentry", "papers_generation", "papers_summary",
-    "papers_paper", "papers_recorderror", "papers_importbatch", "taggit_taggeditem",
+    "papers_paper", "papers_recorderror", "papers_importbatch", "taggit_taggeditem", "taggit_tag",
 )
 COPY_TABLE = "bench_snapshot_copy"
 # The snapshot's fields, in its own order; the JSON ones become jsonb columns.

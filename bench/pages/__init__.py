@@ -15,11 +15,15 @@ drives it with a small keep-alive HTTP client (8 connections, 1 s warm-up,
 * ``digest`` and ``paper``, uncached (``PAGE_CACHE=False``, no Redis) and
   cached (Redis, every page rendered once before the measurement);
 * ``search common`` and ``search rare``: the search page (never cached) over
-  English and Chinese words that match at least 10% of papers, and under 0.1%.
+  English and Chinese words that match at least 10% of papers, and under 0.1%;
+* the index pages, uncached: ``topic index`` (/topic/), ``tag index`` (every
+  page of /tag/), ``author index`` (/author/ and its letters), ``author deep``
+  (the pages after and before authors spread over the whole list) and
+  ``author search``.
 
 It prints req/s, p50/p95/p99 latency, the ratio to the static throughput and
-PASS/FAIL against the targets (cached ≥ 0.8× static; uncached p99 < 50 ms;
-search p95 < 50 ms for common and rare words), and as the last line
+PASS/FAIL against the targets (cached ≥ 0.8× static; uncached p99 < 50 ms, the
+index pages too; search p95 < 50 ms for common and rare words), and as the last line
 ``ratio: X.XX`` (cached paper page req/s ÷ static file req/s).
 
 The parts, each readable alone: ``data`` (the synthetic published papers),
@@ -36,6 +40,7 @@ so point DATABASE_URL at a throwaway database.
 STATIC_NAME = "bench/static.html"  # under STATIC_ROOT, served at /static/bench/static.html
 REDIS_CACHE_URL = "redis://127.0.0.1:6379/14"
 DIGEST_DAYS, DIGEST_SIZE = 30, 30
+INDEX_SCENARIOS = ("topic index", "tag index", "author index", "author deep", "author search")
 
 # What the public pages must reach at a million papers (README, "The public pages").
 CACHED_MIN_RATIO = 0.8

@@ -12,7 +12,7 @@ from django.db import connection
 
 import bench.pages
 from bench.import_snapshot import ensure_database, setup_django
-from bench.pages import DIGEST_DAYS, DIGEST_SIZE, REDIS_CACHE_URL, STATIC_NAME
+from bench.pages import DIGEST_DAYS, DIGEST_SIZE, INDEX_SCENARIOS, REDIS_CACHE_URL, STATIC_NAME
 from bench.pages.client import Result, load, prime
 from bench.pages.cpu import machine_busy
 from bench.pages.data import count_matches, ensure_data, pick_targets, published_count, write_static_page
@@ -34,7 +34,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="gunicorn worker class (default: sync, as gunicorn.conf.py; see bench/README.md)")
     parser.add_argument("--threads", type=int, default=4, help="threads per gthread worker (default: 4)")
     parser.add_argument("--search-only", action="store_true", help="only the search scenarios (no results file)")
+    parser.add_argument("--index-only", action="store_true",
+                        help="only the index pages' scenarios: topics, tags, authors (no results file)")
     args = parser.parse_args(argv)
+    if args.search_only and args.index_only:
+        parser.error("--search-only and --index-only: choose one")
     if args.n < DIGEST_DAYS * DIGEST_SIZE:
         parser.error(f"--n must be at least {DIGEST_DAYS * DIGEST_SIZE} (the digests' papers)")
     if args.duration <= 0 or args.warmup < 0 or args.connections < 1 or args.workers < 1 or args.threads < 1:
@@ -83,9 +87,13 @@ def run(args: argparse.Namespace) -> int:
     paper_paths = [f"/paper/{i}/" for i in targets.paper_ids]
     cached_paper_paths = [f"/paper/{i}/" for i in targets.cached_paper_ids]
     results: dict[str, Result] = {}
-    uncached = [("digest uncached", digest_paths), ("paper uncached", paper_paths), *search_paths.items()]
+    index_paths = targets.index_paths
+    uncached = [("digest uncached", digest_paths), ("paper uncached", paper_paths), *search_paths.items(),
+                *index_paths.items()]
     if args.search_only:
         uncached = list(search_paths.items())
+    elif args.index_only:
+        uncached = list(index_paths.items())
 
     with Gunicorn("uncached", cached=False, args=args) as server:
         for name, paths in uncached:
@@ -93,8 +101,12 @@ def run(args: argparse.Namespace) -> int:
             if failed:
                 raise SystemExit(f"bench.pages: {name}: {failed} of the first 20 pages did not answer 200")
             results[name] = load(name, server, paths, **measure)
-    if args.search_only:
-        print_table([results[name] for name in search_paths], results["search common"])
+    if args.search_only or args.index_only:
+        names = search_paths if args.search_only else index_paths
+        print_table([results[name] for name in names], results[next(iter(names))])
+        if args.index_only:
+            for text, ok in verdicts(results):
+                print(f"{'PASS' if ok else 'FAIL'}  {text}")
         return 0
 
     flush_redis(REDIS_CACHE_URL)
@@ -112,7 +124,7 @@ def run(args: argparse.Namespace) -> int:
         results["static"].note = "best of 2 runs: " + ", ".join(f"{r.rps:.0f}" for r in statics) + " req/s"
 
     order = ["static", "digest uncached", "digest cached", "paper uncached", "paper cached", "search common",
-             "search rare"]
+             "search rare", *index_paths]
     print_table([results[name] for name in order], results["static"])
     print()
     for text, ok in verdicts(results):
@@ -134,6 +146,8 @@ def figures(results: dict[str, Result], papers: int) -> dict:
         "search_common_p95_ms": round(results["search common"].percentile(95), 1),
         "search_rare_p95_ms": round(results["search rare"].percentile(95), 1),
         "paper_uncached_rps": round(results["paper uncached"].rps), "search_common_rps": round(results["search common"].rps),
+        **{f"{name.replace(' ', '_')}_p99_ms": round(results[name].percentile(99), 1) for name in INDEX_SCENARIOS},
+        "index_worst_p99_ms": round(max(results[name].percentile(99) for name in INDEX_SCENARIOS), 1),
     }
 
 

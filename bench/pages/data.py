@@ -1,7 +1,7 @@
-"""The bench's data: N published papers with Chinese summaries, daily digests and search vectors, written with SQL.
+"""The bench's data: N published papers with Chinese summaries, daily digests, topics, tags and search vectors, written with SQL.
 
 The papers come from synthetic arXiv snapshot records imported with
-``import_sources``; everything else is one INSERT … SELECT (or UPDATE) each.
+``import_sources``; everything else is one INSERT … SELECT (or UPDATE, or COPY for the tags) each.
 """
 from __future__ import annotations
 
@@ -9,7 +9,9 @@ import os
 import random
 import tempfile
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -220,17 +222,28 @@ def index_all() -> int:
                 [parts, part],
             ).rowcount
 
-    # Without the GIN index while every vector is written, then built once: kept up row by row, its
-    # pending list is merged into the index every few MB (at a million papers the two UPDATEs with
-    # the index in place ran over 40 minutes here); CREATE INDEX sorts every entry once instead.
-    index_sql = scalar("SELECT indexdef FROM pg_indexes WHERE indexname = 'papers_paper_search_gin'")
-    execute("DROP INDEX IF EXISTS papers_paper_search_gin")
     try:
-        with ThreadPoolExecutor(max_workers=parts) as pool:
+        with without_search_index(), ThreadPoolExecutor(max_workers=parts) as pool:
             return sum(pool.map(update, range(parts)))
     finally:
         execute("DROP TABLE bench_segmented")
         execute("DROP TABLE IF EXISTS bench_zh")
+
+
+@contextmanager
+def without_search_index() -> Iterator[None]:
+    """The papers' GIN index dropped while every row is written, then built once.
+
+    Kept up row by row, its pending list is merged into the index every few MB
+    (at a million papers the two UPDATEs of the vectors with the index in
+    place ran over 40 minutes here, and any UPDATE of every paper re-inserts
+    its whole vector); CREATE INDEX sorts every entry once instead.
+    """
+    index_sql = scalar("SELECT indexdef FROM pg_indexes WHERE indexname = 'papers_paper_search_gin'")
+    execute("DROP INDEX IF EXISTS papers_paper_search_gin")
+    try:
+        yield
+    finally:
         if index_sql:
             execute(index_sql)
 
@@ -249,10 +262,96 @@ def check_index(sample: int = 50) -> None:
         raise SystemExit(f"bench.pages: bulk search vectors differ from index_papers for papers {differ[:10]}")
 
 
+# --- topics and tags ----------------------------------------------------------------
+# Every paper has one of the site's topics (the import's classifier always picks one), in these shares by
+# position; and one to three tags from a Zipf-ranked list: the head is what editors tag with (a tag on a third
+# of the papers), the tail tags a handful each, as in a real archive.
+TOPIC_SHARES = (35, 15, 25, 15, 10)  # percent, the topics in their order (llm, llm-theory, llm-applications, agent, rag)
+HEAD_TAGS = """
+    LLM Agent RAG RLHF Benchmark Multimodal Reasoning Alignment Evaluation Fine-tuning Retrieval Safety
+    Code-generation Long-context Efficiency Instruction-tuning Hallucination Tool-use Dataset Survey
+""".split()
+TAGS = 3_000
+TAGS_PER_PAPER, TAGS_PER_PAPER_WEIGHTS = (1, 2, 3), (3, 4, 3)
+TAG_SEED = 31337
+
+
+def create_topics() -> int:
+    """Each paper's topic, by a hash of its id (one UPDATE, without the search index if vectors are there)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT id FROM papers_topic ORDER BY position, slug")
+        topics = [row[0] for row in cursor.fetchall()]
+    slots = [topic for topic, share in zip(topics, TOPIC_SHARES) for _ in range(share)] or [None]
+    with without_search_index():
+        return execute(
+            "UPDATE papers_paper SET topic_id = (%s::bigint[])[1 + ((id * 2654435761) %% 4294967296) %% %s]",
+            [slots, len(slots)],
+        )
+
+
+def create_tags() -> int:
+    """TAGS tags, and one to three of them for every paper, drawn by Zipf rank (COPY)."""
+    from bench.vocabulary import made_up_words, zipf_cumulative
+
+    names = HEAD_TAGS + [word.capitalize() for word in made_up_words(TAGS - len(HEAD_TAGS), set(), seed=TAG_SEED)]
+    rng = random.Random(TAG_SEED)
+    weights = zipf_cumulative(len(names))
+    with connection.cursor() as cursor:
+        cursor.execute("INSERT INTO taggit_tag (name, slug) SELECT name, lower(name) FROM unnest(%s::text[]) AS name "
+                       "ORDER BY name ON CONFLICT DO NOTHING", [names])
+        cursor.execute("SELECT name, id FROM taggit_tag WHERE name = ANY(%s)", [names])
+        ids = dict(cursor.fetchall())
+        tag_ids = [ids[name] for name in names]  # by rank
+        cursor.execute("SELECT id FROM django_content_type WHERE app_label = 'papers' AND model = 'paper'")
+        paper_type = cursor.fetchone()[0]
+        cursor.execute("SELECT id FROM papers_paper ORDER BY id")
+        papers = [row[0] for row in cursor.fetchall()]
+        links = 0
+        with cursor.copy("COPY taggit_taggeditem (object_id, content_type_id, tag_id) FROM STDIN") as copy:
+            for paper in papers:
+                k = rng.choices(TAGS_PER_PAPER, weights=TAGS_PER_PAPER_WEIGHTS)[0]
+                for tag in set(rng.choices(tag_ids, cum_weights=weights, k=k)):
+                    copy.write_row((paper, paper_type, tag))
+                    links += 1
+    return links
+
+
+def ensure_index_data() -> None:
+    """Topics and tags for papers made without (a database from before the bench had them), and their counts.
+
+    The index pages (/topic/, /tag/, /author/) read the published counts, which the bench's SQL-made
+    papers bypass: they are recounted here, as ``recount_published`` would.
+    """
+    steps = {}
+    if not scalar("SELECT count(*) FROM (SELECT 1 FROM papers_paper WHERE topic_id IS NOT NULL LIMIT 1) AS t"):
+        started = time.perf_counter()
+        create_topics()
+        execute("VACUUM ANALYZE papers_paper")
+        steps["topics"] = time.perf_counter() - started
+    if not scalar("SELECT count(*) FROM (SELECT 1 FROM taggit_taggeditem LIMIT 1) AS t"):
+        started = time.perf_counter()
+        create_tags()
+        execute("VACUUM ANALYZE taggit_taggeditem")
+        execute("VACUUM ANALYZE taggit_tag")
+        steps["tags"] = time.perf_counter() - started
+    # Counted once (a minute at a million papers): a new data set empties the author and tag counts with the rest.
+    if steps or not scalar("SELECT count(*) FROM (SELECT 1 FROM papers_authorcount LIMIT 1) AS t"):
+        from papers.services.published_counts import recount
+
+        started = time.perf_counter()
+        recount()
+        for table in ("papers_topiccount", "papers_tagcount", "papers_authorcount"):
+            execute(f"VACUUM ANALYZE {table}")
+        steps["published counts"] = time.perf_counter() - started
+    if steps:
+        print("setup: " + ", ".join(f"{name} {seconds:.1f} s" for name, seconds in steps.items()))
+
+
 def ensure_data(n: int, rebuild: bool = False) -> None:
     if not rebuild and data_ready(n):
         count = scalar("SELECT count(*) FROM papers_summary WHERE status = 'published'")
         print(f"setup: skipped, the database already holds {count:,} published papers")
+        ensure_index_data()
         return
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="paperdesk-bench-") as folder:
@@ -268,18 +367,20 @@ def ensure_data(n: int, rebuild: bool = False) -> None:
         )
     times = {"import": time.perf_counter() - step}
     for name, work in (("Chinese abstracts", create_chinese_abstracts), ("summaries", create_summaries),
-                       ("digests", create_digests), ("search vectors", index_all)):
+                       ("digests", create_digests), ("topics", create_topics), ("tags", create_tags),
+                       ("search vectors", index_all)):
         step = time.perf_counter()
         work()
         times[name] = time.perf_counter() - step
     check_index()
     step = time.perf_counter()
     for table in ("papers_paper", "papers_summary", "papers_digest", "papers_digestentry", "papers_authorship",
-                  "papers_author"):
+                  "papers_author", "taggit_taggeditem", "taggit_tag"):
         execute(f"VACUUM ANALYZE {table}")
     times["vacuum analyze"] = time.perf_counter() - step
     detail = ", ".join(f"{name} {seconds:.1f} s" for name, seconds in times.items())
     print(f"setup: {n:,} published papers in {time.perf_counter() - started:.1f} s ({detail})")
+    ensure_index_data()
 
 
 
@@ -291,6 +392,35 @@ class Targets:
     paper_ids: list[str]  # many, for uncached pages
     cached_paper_ids: list[str]  # fewer, each rendered once before the cached run
     search_queries: dict[str, list[str]]  # by kind: common/rare, English/Chinese (bench.search_terms)
+    index_paths: dict[str, list[str]]  # the index pages' scenarios (see index_paths)
+
+
+# Searches of the author index: family names of the bench's pool, common and rare, and parts of names.
+AUTHOR_QUERIES = ("wang", "müller", "sharma", "yamamoto", "ivanov", "chen a.", "li", "ren", "lefèvre", "sofia")
+DEEP_AUTHOR_PAGES = 20  # cursors spread over the alphabet, each asked for the page after and the page before
+
+
+def index_paths() -> dict[str, list[str]]:
+    """The index pages as readers page through them: every tag page, the author index's first page and
+    letters, pages after and before authors spread over the whole list, and author searches."""
+    from urllib.parse import quote
+
+    from papers.site.indexes import TAGS_PER_PAGE
+
+    tags = scalar("SELECT count(*) FROM papers_tagcount WHERE papers > 0")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT a.slug FROM papers_author AS a JOIN papers_authorcount AS c ON c.author_id = a.id "
+                       "WHERE c.papers > 0 ORDER BY a.name, a.id")
+        slugs = [row[0] for row in cursor.fetchall()]
+    step = max(1, len(slugs) // DEEP_AUTHOR_PAGES)
+    cursors = [quote(slug) for slug in slugs[step::step][:DEEP_AUTHOR_PAGES]]
+    return {
+        "topic index": ["/topic/"],
+        "tag index": [f"/tag/?page={n}" for n in range(1, max(1, -(-tags // TAGS_PER_PAGE)) + 1)],
+        "author index": ["/author/", *(f"/author/?from={letter}" for letter in "ABCDEFGHIJKLMNOPQRSTUVWXYZ")],
+        "author deep": [f"/author/?{where}={slug}" for slug in cursors for where in ("after", "before")],
+        "author search": [f"/author/?q={quote(q)}" for q in AUTHOR_QUERIES],
+    }
 
 
 def pick_targets(seed: int = 7) -> Targets:
@@ -304,7 +434,7 @@ def pick_targets(seed: int = 7) -> Targets:
         )
         ids = [row[0] for row in cursor.fetchall()]
     sample = rng.sample(ids, min(len(ids), 2000))
-    return Targets(dates, sample, sample[:200], all_terms())
+    return Targets(dates, sample, sample[:200], all_terms(), index_paths())
 
 
 def count_matches(queries: list[str]) -> dict[str, int]:
