@@ -11,7 +11,7 @@ Authors are paged by where a page starts in the alphabet (keyset: after or
 before a given author, or from a letter), never by an offset: page 500 of
 an OFFSET read and threw away 50,000 authors first.  The order is the name's,
 then the id's, as the index on (name, id) keeps it; a search filters by any
-part of the name (the trigram index).  Tags are few enough for numbered pages,
+part of the name (the trigram index; see ``name_matches``).  Tags are few enough for numbered pages,
 each cut by fetching one row more than it shows.  Cached like the other list
 pages; "home" is bumped whenever any paper goes live or is withdrawn.
 """
@@ -141,6 +141,19 @@ def _querystring_without(request, names) -> str:
     return params.urlencode()
 
 
+def name_matches(query: str) -> Q:
+    """Names containing ``query`` (any case); one or two characters only where a word of the name starts.
+
+    The trigram index finds any part of three characters or more.  A shorter
+    one has no trigram of its own, and a rare pair ("qz") walked every author
+    to fill a page; at the start of a word it has ("  q", " qz"), and "li"
+    finds Li Wang and Wei Li rather than every Emily.
+    """
+    if len(query) >= 3:
+        return Q(name__icontains=query)
+    return Q(name__istartswith=query) | Q(name__icontains=f" {query}") | Q(name__icontains=f"-{query}")
+
+
 @require_GET
 @cached_page(lambda request: ["home"])
 def topic_index(request):
@@ -167,7 +180,7 @@ def author_index(request):
     authors = (Author.objects.filter(published_count__papers__gt=0).annotate(count=F("published_count__papers"))
                .only("name", "slug"))
     if query:
-        authors = authors.filter(name__icontains=query)
+        authors = authors.filter(name_matches(query))
     page = keyset_page(request, authors, AUTHORS_PER_PAGE)
     return render(request, "papers/index_list.html", {
         "kind": "author", "items": page.items, "keyset": page, "query": query, "letters": LETTERS,

@@ -84,6 +84,16 @@ def test_authors_are_listed_by_name_with_their_published_papers(client, papers):
     assert listed(client, "/author/?q=draft") == []  # an author of drafts only is nobody's business
 
 
+def test_a_short_author_search_matches_where_a_word_starts(client, papers):
+    entry(authors=["Jean-Luc Picard", "Emily Chen", "Wei Li"])
+    names = lambda q: [name for _, name, _ in listed(client, f"/author/?q={q}")]  # noqa: E731
+    assert names("ove") == ["Ada Lovelace"]  # three characters or more: anywhere in the name
+    assert names("ov") == [] and names("lo") == ["Ada Lovelace"] and names("z") == ["Bo Zhang"]
+    assert names("li") == ["Wei Li"]  # not Emily Chen for the "li" inside
+    assert names("ily") == ["Emily Chen"]
+    assert names("lu") == ["Jean-Luc Picard"]
+
+
 def link(page: str, rel: str) -> str | None:
     found = re.search(rf'<a rel="{rel}" href="([^"]+)"', page)
     return html.unescape(found[1]) if found else None
