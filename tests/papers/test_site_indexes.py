@@ -132,10 +132,19 @@ def test_authors_are_paged_by_name_and_the_pager_visits_each_once(client, eleven
     assert last == "?before=" + eleven_authors[-3]
     backward, pages = walk(client, "/author/?after=" + eleven_authors[-4], "prev")
     assert backward == eleven_authors[::-1] and pages == 4
-    # A search is paged the same way, and keeps its query in the links.
+
+
+
+@pytest.mark.parametrize("candidates", [indexes.SEARCH_CANDIDATES, 2])  # matches sorted, or found along the name
+def test_a_search_is_paged_the_same_way(client, eleven_authors, monkeypatch, candidates):
+    monkeypatch.setattr(indexes, "SEARCH_CANDIDATES", candidates)
+    authors = [slug for slug in eleven_authors if slug.startswith("author-")]
     found, pages = walk(client, "/author/?q=author", "next")
-    assert found == [slug for slug in eleven_authors if slug.startswith("author-")] and pages == 3
+    assert found == authors and pages == 3
     assert link(client.get("/author/?q=author").content.decode(), "next") == "?q=author&after=author-01-one"
+    backward, pages = walk(client, "/author/?q=author&after=" + authors[-3], "prev")
+    assert backward == authors[::-1] and pages == 3
+    assert [name for _, name, _ in listed(client, "/author/?q=wang")] == ["Wei Wang", "Wei Wang"]
 
 
 def test_a_letter_starts_the_page_there_and_old_page_numbers_show_the_first_page(client, eleven_authors):
