@@ -155,6 +155,10 @@ class PaperQuerySet(models.QuerySet):
         """
         return self.select_related("summary", "topic").defer(*CARD_UNUSED_FIELDS)
 
+    def for_summarizing(self):
+        """What a summarizer reads (its prompt and the input hash), not the search vector and the rest of the row."""
+        return self.only("arxiv_id", "version", "title", "abstract")
+
     def related_to(self, paper: Paper, limit: int = 5) -> list[Paper]:
         """Published papers sharing authors, then tags, most shared first; then the newest of its topic.
 

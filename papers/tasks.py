@@ -26,8 +26,9 @@ def backoff(retries: int, *, base: float = 5.0, cap: float = 600.0) -> float:
              max_retries=settings.SUMMARIZER_MAX_RETRIES)
 def summarize_paper(self, paper_id: int, force: bool = False) -> int | None:
     """Idempotent: the same paper version, prompt and model is never summarized twice unless forced."""
-    paper = Paper.objects.filter(pk=paper_id).first()
-    if paper is None:
+    try:
+        paper = Paper.objects.for_summarizing().get(pk=paper_id)
+    except Paper.DoesNotExist:
         return None
     try:
         generation = summary_generate(paper=paper, force=force)

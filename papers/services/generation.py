@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef
 
 from papers.models import Generation, Paper, Summary
 from papers.services.summaries import machine_updates, summary_apply_generation
@@ -26,6 +27,12 @@ def already_generated(paper: Paper, input_hash: str) -> bool:
     return Generation.objects.filter(summary__paper=paper, input_hash=input_hash, error="").exists()
 
 
+def generated_before(paper: Paper, input_hash: str) -> bool | None:
+    """Whether this exact input was summarized already; None when the paper has no entry yet (so nothing was)."""
+    done = Exists(Generation.objects.filter(summary_id=OuterRef("pk"), input_hash=input_hash, error=""))
+    return next(iter(Summary.objects.filter(paper=paper).values_list(done, flat=True)[:1]), None)
+
+
 def summary_generate(*, paper: Paper, force: bool = False, backend_name: str | None = None) -> Generation | None:
     """Summarize ``paper`` unless this exact input was summarized before (then None).
 
@@ -33,7 +40,8 @@ def summary_generate(*, paper: Paper, force: bool = False, backend_name: str | N
     """
     backend = get_backend(backend_name)
     input_hash = backend.input_hash(paper)
-    if not force and already_generated(paper, input_hash):
+    before = generated_before(paper, input_hash)
+    if before and not force:
         return None
     try:
         result = backend.summarize(paper)
@@ -41,16 +49,18 @@ def summary_generate(*, paper: Paper, force: bool = False, backend_name: str | N
         return summary_mark_failed(paper=paper, backend=backend, input_hash=input_hash, reason=str(exc), raw=exc.raw)
     language = result.output.pop("summary_language", "")
     try:
-        return _record(paper, backend, input_hash, result, language, force)
-    except IntegrityError:  # another worker created the entry at the same moment: now there is one to lock
-        return _record(paper, backend, input_hash, result, language, force)
+        return _record(paper, backend, input_hash, result, language, force, new=before is None)
+    except IntegrityError:  # another worker created the entry meanwhile: now there is one to lock
+        return _record(paper, backend, input_hash, result, language, force, new=False)
 
 
-def _record(paper: Paper, backend, input_hash: str, result, language: str, force: bool) -> Generation | None:
+def _record(paper: Paper, backend, input_hash: str, result, language: str, force: bool, *, new: bool):
     with transaction.atomic():
+        if new:  # no entry a moment ago: insert it; if another worker has since, the insert fails
+            return _first_generation(paper, backend, input_hash, result, language)
         # Locked until commit: an editor's save waits, so the merge below reads the text it keeps.
-        summary = Summary.objects.select_for_update().filter(paper=paper).first()
-        if summary is None:
+        summary = next(iter(Summary.objects.select_for_update().filter(paper=paper)[:1]), None)
+        if summary is None:  # deleted meanwhile
             return _first_generation(paper, backend, input_hash, result, language)
         if not force and already_generated(paper, input_hash):  # another worker got here first
             return None
