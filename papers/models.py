@@ -10,7 +10,7 @@ from datetime import date
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.contrib.postgres.search import SearchVectorField
-from django.db import models
+from django.db import connection, models
 from django.db.backends.ddl_references import Statement
 from django.db.models import Count, F, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Upper
@@ -242,6 +242,15 @@ class Paper(models.Model):
     # Earlier texts of the paper: each new arXiv version records the text before and after it
     # (papers.services.versions); a save through the ORM (the admin) records itself.
     history = HistoricalRecords(excluded_fields=["search_vector", "figures", "created_at", "modified_at"])
+
+    def author_names(self) -> list[str]:
+        """The authors' names in their order: the prompt's author line, one query written out (the ORM's cost more)."""
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT a.name FROM {Authorship._meta.db_table} s JOIN {Author._meta.db_table} a ON a.id = s.author_id"
+                " WHERE s.paper_id = %s ORDER BY s.position", [self.pk],
+            )
+            return [name for (name,) in cursor.fetchall()]
 
     class Meta:
         verbose_name = _("paper")

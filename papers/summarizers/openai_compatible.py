@@ -38,7 +38,7 @@ class OpenAICompatibleSummarizer(Summarizer):
         from papers.glossary import prompt_block
 
         glossary = prompt_block(paper)
-        authors = ", ".join(paper.authorships.order_by("position").values_list("author__name", flat=True))
+        authors = ", ".join(paper.author_names())
         messages = [
             {"role": "system", "content": "You write faithful Chinese summaries of research papers as JSON."},
             {"role": "user", "content": self.prompt.render(title=paper.title, authors=authors or "-",
