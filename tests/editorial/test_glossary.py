@@ -18,6 +18,14 @@ def test_terms_are_found_with_plurals_and_word_edges():
     assert found == {"agent", "benchmark"}
 
 
+@pytest.mark.parametrize("text", [
+    "AGENTS THAT HALLUCINATE LESS: A REAGENT-FREE BENCHMARK",  # case folded as the pattern folds it
+    "Agents für weniger Halluzination: ein reagent-freier Benchmark",  # not ASCII: the patterns alone decide
+])
+def test_terms_are_found_in_any_case_and_script(text):
+    assert {t.term_en for t in terms_in(text)} == {"agent", "benchmark"}
+
+
 def test_deviations_use_the_accepted_variants():
     assert [t.term_en for t in deviations("an agent benchmark", "一个代理的基准测试")] == []
     assert [t.term_en for t in deviations("an agent benchmark", "一个智能代理人")] == ["benchmark"]
