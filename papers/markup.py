@@ -46,9 +46,20 @@ def markdown_to_html(text: str) -> str:
     return sanitize_html(converter.reset().convert(text))
 
 
+# A key point Markdown and the sanitizer would both leave as it is: one line, no markup or entity
+# characters, nothing at its start that begins a block (a list, a quote, a heading, a number), no
+# surrounding space, no character the sanitizer writes as an entity (no-break space).
+_PLAIN_POINT_RE = re.compile(
+    r"(?![\s\d#>+*=|:~-])[^\x00-\x1f\x7f-\x9f\u00a0\u2028\u2029\\`*_\[\]<>&!#~]+(?<!\s)"
+)
+
+
 def key_points_html(points: list[str]) -> str:
     if not points:
         return ""
+    if all(_PLAIN_POINT_RE.fullmatch(point) for point in points):
+        # What the Markdown below makes of plain points (most machine text is), without parsing them.
+        return "<ul>\n" + "\n".join(f"<li>{point}</li>" for point in points) + "\n</ul>"
     return markdown_to_html("\n".join(f"- {point}" for point in points))
 
 

@@ -1,6 +1,7 @@
 """Untrusted text to safe HTML: the nh3 allow-list, Markdown rendering and the plain-text helpers."""
 from __future__ import annotations
 
+import random
 import threading
 
 import pytest
@@ -130,6 +131,36 @@ def test_key_points_become_one_sanitized_list():
     assert key_points_html(["**CheXagent** is a model", "uses <script>x()</script>LoRA", "1 < 2"]) == (
         "<ul>\n<li><strong>CheXagent</strong> is a model</li>\n<li>uses LoRA</li>\n<li>1 &lt; 2</li>\n</ul>"
     )
+
+
+PLAIN_POINTS = [
+    "提出关系对话任务 ReC", "发布 AS-V2 数据集 (v2): 52.04%，超过 LLaVA-1.5 的 43.14。", 'a "quoted" point, it\'s fine',
+    "Uses LoRA / QLoRA; 3 × faster", "图 2 显示：准确率 ↑ 12%", "x  y", "end with a colon:", "(a) first",
+]
+ALMOST_PLAIN_POINTS = [
+    "1. numbered", "- nested", "> quoted", "# heading", "**bold**", "a_b_c", "x < y", "AT&T", "trailing  ",
+    " leading", "two\nlines", "no\u00a0break", "back\\slash", "`code`", "[link](https://example.org)", "",
+    "2024 results", "=== rule", "a ~ b",
+]
+
+
+@pytest.mark.parametrize("points", [
+    PLAIN_POINTS, *([point] for point in PLAIN_POINTS), *([PLAIN_POINTS[0], point] for point in ALMOST_PLAIN_POINTS),
+])
+def test_plain_key_points_make_the_list_markdown_makes(points):
+    assert key_points_html(points) == markdown_to_html("\n".join(f"- {point}" for point in points))
+
+
+def test_any_key_point_makes_the_list_markdown_makes():
+    """Random points of words and every character Markdown or the sanitizer treat specially."""
+    rng = random.Random(7)
+    words = ["a", "Zb", "关系", "9", "2024", " ", " ", ",", "；", "(", ")", "%", "/", "'", '"']
+    specials = [".", "*", "**", "_", "`", "<", ">", "&", "&amp;", "#", "-", "+", "1.", "[", "]", "!", "\\", "~",
+                "=", "|", ":", "\n", "\t", "\u00a0", "\u3000", "  ", "<b>", "http://x.org"]
+    for _ in range(5000):
+        tokens = [rng.choice(specials if rng.random() < 0.3 else words) for _ in range(rng.randint(0, 8))]
+        point = "".join(tokens)
+        assert key_points_html([point]) == markdown_to_html(f"- {point}"), repr(point)
 
 
 def test_html_to_lines_gives_one_line_per_block():
