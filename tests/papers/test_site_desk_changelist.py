@@ -100,3 +100,40 @@ def test_deep_pages_skip_the_offset_in_ids_and_keep_the_order(admin_client, monk
                        for q in queries)
             assert "= ANY(" in listing_query(queries, "papers_summary")
     assert pages == [[e.pk for e in entries[::-1][:2]], [e.pk for e in entries[::-1][2:4]], [entries[0].pk]]
+
+
+def changelist_of(model, user, **params):
+    from django.test import RequestFactory
+
+    request = RequestFactory().get(reverse(f"admin:papers_{model._meta.model_name}_changelist"), params)
+    request.user = user
+    return admin.site._registry[model].get_changelist_instance(request)
+
+
+@pytest.mark.parametrize("model, params", [(Summary, {}), (Summary, {"status__exact": "draft", "q": "2402"}),
+                                           (Paper, {}), (Paper, {"o": "-2"})])
+def test_the_rows_are_the_admins_own_markup(admin_user, model, params):
+    from django.contrib.admin.templatetags.admin_list import items_for_result
+
+    from papers.site.desk_changelist import result_rows
+
+    reviewer = ReviewerFactory(username="rita")
+    SummaryFactory(assignee=reviewer, generation__backend="openai", generation__model="gpt-x")
+    SummaryFactory(generation=False, headline_zh="", title_zh="", paper__topic=None)
+    SummaryFactory(headline_zh="<b>标题</b> & co", status=Status.IN_REVIEW)
+    with translation.override("en"):
+        cl = changelist_of(model, admin_user, **params)
+        assert len(cl.result_list) >= 2
+        assert [list(row) for row in result_rows(cl)] == [list(items_for_result(cl, row, None)) for row in cl.result_list]
+
+
+def test_columns_it_does_not_know_are_left_to_the_admin(admin_user, monkeypatch):
+    from django.contrib.admin.templatetags.admin_list import items_for_result
+
+    from papers.site.desk_changelist import result_rows
+
+    SummaryFactory()
+    monkeypatch.setattr(admin.site._registry[Summary], "list_display", ("arxiv_id", "__str__", "id", "paper", "status"))
+    monkeypatch.setattr(admin.site._registry[Summary], "list_columns", ())
+    cl = changelist_of(Summary, admin_user)
+    assert [list(row) for row in result_rows(cl)] == [list(items_for_result(cl, row, None)) for row in cl.result_list]
