@@ -119,6 +119,30 @@ _UNPRINTABLE_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe
 _ENTITY_RE = re.compile(r"&(?:#\d+|#[xX][0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);?")
 
 
+# The characters _UNPRINTABLE_RE removes that are bytes of their own in UTF-8 (the control characters)
+# and the UTF-8 of the two non-characters; a lone surrogate cannot be encoded at all.
+_UNPRINTABLE_BYTES = bytes([*range(0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F])
+_NON_CHARACTERS = ("\ufffe".encode(), "\uffff".encode())
+
+
+def is_plain(value: str) -> bool:
+    """Whether :func:`plain_text` leaves ``value`` as it is, found out much faster than by running it.
+
+    An import asks this of a record's whole text at once, and runs
+    ``plain_text`` field by field only when the answer is no.  It looks at the
+    UTF-8 bytes: deleting the control characters from them is a fast C loop,
+    where the regular expression tests every character.
+    """
+    if "<" in value or "&" in value or "]]>" in value or "\\" in value:
+        return False
+    try:
+        data = value.encode()
+    except UnicodeEncodeError:  # a lone surrogate
+        return False
+    return (len(data.translate(None, _UNPRINTABLE_BYTES)) == len(data)
+            and _NON_CHARACTERS[0] not in data and _NON_CHARACTERS[1] not in data)
+
+
 def plain_text(value: str) -> str:
     """``value`` without markup: tags, comments, CDATA and entities out, TeX and the words kept.
 

@@ -10,11 +10,12 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field, fields, make_dataclass
 from functools import lru_cache
+from itertools import chain
 from operator import attrgetter
 
 from django.utils.text import slugify
 
-from papers.markup import plain_text
+from papers.markup import is_plain, plain_text
 from papers.summary_fields import LIST_FIELDS
 from papers.summary_fields import TEXT_FIELDS as SUMMARY_TEXT_FIELDS
 
@@ -180,6 +181,7 @@ def author_slug(name: str) -> str:
 # and sanitized by papers.markup); the structured block is HTML, sanitized by its importer.
 PAPER_PLAIN_FIELDS = ("title", "abstract", "comments", "journal_ref", "doi", "license", "code_url", "topic")
 PAPER_PLAIN_LISTS = ("authors", "categories", "tags", "figures")
+_plain_values, _plain_lists = attrgetter(*PAPER_PLAIN_FIELDS), attrgetter(*PAPER_PLAIN_LISTS)
 SUMMARY_PLAIN_FIELDS = ("headline_zh", "title_zh", "abstract_zh", "tldr", "background", "prior_work", "method",
                         "results", "method_details", "conclusion", "affiliation")
 SUMMARY_PLAIN_LISTS = ("key_points", "keywords")
@@ -202,6 +204,21 @@ def _plain_fields(obj, names: tuple[str, ...], lists: tuple[str, ...] = ()) -> N
             setattr(obj, name, [text for value in values if (text := _plain_item(value))])
 
 
+def _paper_text(record: PaperRecord) -> str:
+    """Every plain-text field of the record in one string; "<" (not plain) for what only the fields' own pass handles.
+
+    That is a list item that is not a string (a figure with parts, from an
+    export) or is empty (the pass drops it).
+    """
+    items = list(chain.from_iterable(_plain_lists(record)))
+    if not all(items):
+        return "<"
+    try:
+        return "".join(chain(filter(None, _plain_values(record)), items))
+    except TypeError:
+        return "<"
+
+
 def _plain_item(value):
     """A list's item as plain text; an item with parts (a figure's caption and URL, from an export) part by part."""
     if isinstance(value, dict):
@@ -212,6 +229,8 @@ def _plain_item(value):
 def with_plain_text(item: Parsed) -> Parsed:
     """``item`` with markup removed from every plain-text field, whatever format it came from."""
     if isinstance(item, PaperRecord):
+        if item.summary is None and not item.digests and is_plain(_paper_text(item)):
+            return item  # most records of a snapshot: one look at all their text instead of one per field
         _plain_fields(item, PAPER_PLAIN_FIELDS, PAPER_PLAIN_LISTS)
         if item.summary is not None:
             _plain_fields(item.summary, SUMMARY_PLAIN_FIELDS, SUMMARY_PLAIN_LISTS)

@@ -212,12 +212,21 @@ def test_four_digit_number_after_2015_is_not_an_arxiv_id(sample_lines):
 
 @pytest.mark.parametrize("text", [
     "  Large Language\n  Models  for Agents\n", "tab\tand\u00a0no-break\u3000ideographic\u2028line",
-    "plain words", "", " \n ", "form\x0cfeed\x1cseparator\x85next",
+    "plain words", "", " \n ", "form\x0cfeed\x1cseparator\x85next", "ascii\x1dgroup\x1funit\rreturn\x0bvertical",
 ])
 def test_white_space_is_folded_the_same_on_the_fast_path(text):
     from papers.importers.text import collapse
 
     assert collapse(text) == " ".join(text.split())
+
+
+@pytest.mark.parametrize("parts, name", [
+    (["Wang", "Weiyun", ""], "Weiyun Wang"), (["Wang", "Weiyun", "Jr"], "Weiyun Wang Jr"), ([" Wang", "Weiyun ", ""],
+    "Weiyun Wang"), (["Wang", "", ""], "Wang"), (["", "Weiyun", ""], "Weiyun"), (["Wang"], "Wang"),
+    (["Wang", "Weiyun"], "Weiyun Wang"), (["Wang", "Weiyun", None], "Weiyun Wang"), (["Wang", "Weiyun", " "], "Weiyun Wang"),
+])
+def test_authors_parsed_parts_make_one_name(parts, name):
+    assert arxiv_snapshot._authors({"authors_parsed": [parts]}) == [name]
 
 
 def test_records_cross_processes_whole():
@@ -226,3 +235,28 @@ def test_records_cross_processes_whole():
     record = PaperRecord(arxiv_id="2402.19474", version=2, title="The All-Seeing Project V2", authors=["Weiyun Wang"],
                          author_slugs=["weiyun-wang"], published=dt.date(2024, 2, 29), warnings=["a warning"])
     assert pickle.loads(pickle.dumps(record)) == record
+
+
+def test_a_record_found_plain_at_once_is_what_the_field_by_field_pass_leaves():
+    """with_plain_text looks at a record's whole text once and skips the fields' pass when nothing would change."""
+    import copy
+    import random
+
+    from papers.importers import records
+
+    rng = random.Random(3)
+    alphabet = ["a", "b", " ", "é", "<b>", "&amp;", "\x00", "\t", "\\", "\x85"]
+
+    def text(most: int = 4) -> str:
+        return "".join(rng.choices(alphabet, weights=[20, 20, 10, 5, 1, 1, 1, 1, 1, 1], k=rng.randint(0, most)))
+
+    shortcuts = 0
+    for _ in range(3000):
+        record = PaperRecord(arxiv_id="2402.19474", title=text(), abstract=text(8), comments=text(2),
+                             authors=[text() for _ in range(rng.randint(0, 3))], categories=[text(2)],
+                             figures=rng.choice([[], [text()], [{"url": "u", "caption": text()}]]))
+        by_field = copy.deepcopy(record)
+        records._plain_fields(by_field, records.PAPER_PLAIN_FIELDS, records.PAPER_PLAIN_LISTS)
+        shortcuts += records.is_plain(records._paper_text(record))
+        assert records.with_plain_text(record) == by_field
+    assert 200 < shortcuts < 2800  # the shortcut was taken, and not always

@@ -6,7 +6,9 @@ import threading
 
 import pytest
 
-from papers.markup import html_to_lines, inert_text, key_points_html, markdown_to_html, plain_text, sanitize_html
+from papers.markup import (
+    html_to_lines, inert_text, is_plain, key_points_html, markdown_to_html, plain_text, sanitize_html,
+)
 
 REL = 'rel="noopener noreferrer nofollow"'
 
@@ -193,6 +195,20 @@ def test_html_to_lines_gives_one_line_per_block():
         "comment", "unterminated-tag", "inequalities", "tex", "tex-href-https", "sub-and-control-characters"])
 def test_plain_text(dirty, clean):
     assert plain_text(dirty) == clean
+
+
+def test_text_found_plain_is_left_as_it_is_by_plain_text():
+    """is_plain is the import's shortcut past plain_text: it may send plain text the long way, never the reverse."""
+    import random
+
+    rng = random.Random(5)
+    alphabet = ["a", " ", "é", "中", "<", ">", "&", ";", "]", "\\", "$", "\t", "\n", "\r", "\x00", "\x08", "\x0b",
+                "\x1f", "\x7f", "\ud800", "\ufffe", "\uffff", "\x85", "\xa0"]
+    for _ in range(20_000):
+        value = "".join(rng.choices(alphabet, k=rng.randint(0, 12)))
+        if is_plain(value):
+            assert plain_text(value) == value, repr(value)
+    assert is_plain("The All-Seeing Project V2: 中文 é\t\n") and not is_plain("H2O\x0b") and not is_plain("a<b")
 
 
 def test_inert_text_leaves_no_tag_start():
