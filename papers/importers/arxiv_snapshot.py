@@ -34,8 +34,11 @@ def _authors(item: dict) -> list[str]:
         names = []
         for parts in parsed:
             if isinstance(parts, list) and parts:
-                last, first, suffix = (list(parts) + ["", "", ""])[:3]
-                names.append(" ".join(p.strip() for p in (first, last, suffix) if p and p.strip()))
+                last, first, suffix = parts if len(parts) == 3 else (parts + ["", "", ""])[:3]
+                if not suffix and first and last and first.strip() == first and last.strip() == last:
+                    names.append(f"{first} {last}")  # nearly every name: nothing to strip or leave out
+                else:
+                    names.append(" ".join(p.strip() for p in (first, last, suffix) if p and p.strip()))
         if names:
             return names
     raw = tx.collapse(item.get("authors") or "")
@@ -109,7 +112,7 @@ def record_from_item(item: dict, source: str, line: int) -> PaperRecord | ParseF
         categories=(item.get("categories") or "").split(),
         published=published,
         updated=_iso_day(item.get("update_date") or ""),
-        code_url=tx.first_url(abstract + " " + comments, "github.com"),
+        code_url=tx.first_url(abstract + " " + comments, "github.com") if "://" in abstract or "://" in comments else "",
     )
 
 

@@ -159,11 +159,26 @@ class EncodedPaper:
     digests = ()
     warnings = ()
 
+    def __reduce__(self):
+        # As a PaperRecord is (records.py): values in one call, with the field names and the row's
+        # columns alongside, so a writer running other code than the parser fails loudly.
+        return _rebuilt_encoded, (LAYOUT, (self.arxiv_id, self.version, self.source, self.line, self.authors,
+                                           self.author_slugs, self.row))
+
     def record(self) -> PaperRecord:
         columns = decode(self.row)
         del columns["primary_category"]  # derived from the categories
         return PaperRecord(source=self.source, line=self.line, authors=self.authors, author_slugs=self.author_slugs,
                            **columns)
+
+
+LAYOUT = (*(name for name in EncodedPaper.__dataclass_fields__), *COLUMN_NAMES)
+
+
+def _rebuilt_encoded(layout: tuple, values: tuple) -> EncodedPaper:
+    if layout != LAYOUT:
+        raise TypeError(f"an encoded paper laid out as {layout}, not as this code lays it out ({LAYOUT})")
+    return EncodedPaper(*values)
 
 
 def encoded(record: PaperRecord) -> PaperRecord | EncodedPaper:

@@ -34,12 +34,18 @@ def find_arxiv_url(text: str) -> tuple[str, int | None] | None:
     return match.group("id"), int(version) if version else None
 
 
+# The white space str.split() breaks ASCII text on, besides the space and the line break.
+_ASCII_SPACES = ("\t", "\r", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x1f")
+
+
 def collapse(text: str) -> str:
     """Fold runs of white space (arXiv titles carry line breaks and double spaces)."""
     folded = text.replace("\n", " ").strip()
-    # Most text has nothing more to fold: single spaces and no other white space (every
-    # white space character but the space is unprintable).  Checking is cheaper than folding.
-    if "  " not in folded and folded.isprintable():
+    # Most text has nothing more to fold: single spaces and no other white space.  Checking is
+    # cheaper than folding: ASCII text for its few white space characters, other text with
+    # isprintable (every white space character but the space is unprintable).
+    if "  " not in folded and (not any(space in folded for space in _ASCII_SPACES) if folded.isascii()
+                               else folded.isprintable()):
         return folded
     return " ".join(text.split())  # five times faster than a regex on abstract-sized text
 

@@ -181,6 +181,25 @@ def test_a_message_the_parent_cannot_read_is_a_crash_not_a_hang():
     assert kind == "crash" and "added_later" in traceback
 
 
+def test_an_encoded_paper_laid_out_by_other_code_is_a_crash():
+    import io
+    import queue
+
+    from papers.importers import paper_rows
+
+    class FromOtherCode:
+        def __reduce__(self):
+            return paper_rows._rebuilt_encoded, ((*paper_rows.LAYOUT, "added_later"), ("2402.19474",) + (None,) * 6)
+
+    pipe = io.BytesIO()
+    reader._send(pipe, ("items", [FromOtherCode()]))
+    pipe.seek(0)
+    messages: queue.Queue = queue.Queue()
+    reader._pump(pipe, messages)
+    kind, traceback = messages.get_nowait()
+    assert kind == "crash" and "added_later" in traceback
+
+
 def test_a_message_cut_short_is_the_child_gone_not_a_crash():
     """A child killed while writing leaves half a message in the pipe: that is the child stopping."""
     import io
