@@ -10,7 +10,7 @@ from __future__ import annotations
 import struct
 from collections.abc import Iterable
 from contextlib import contextmanager
-from operator import itemgetter
+from itertools import chain
 
 from django.db import DataError, IntegrityError, connection
 from django.db.models.expressions import RawSQL
@@ -113,13 +113,6 @@ def _copy(cursor, statement: str, data: bytes | bytearray) -> None:
         copy.write(data)
 
 
-def _check_smallints(column: str, values: Iterable[int | None]) -> None:
-    """Binary COPY would wrap an out-of-range smallint around silently: refuse it instead."""
-    largest = max((v for v in values if v is not None), default=0)
-    if largest > SMALLINT_MAX:
-        raise DataError(f"{column} {largest} is out of range (at most {SMALLINT_MAX})")
-
-
 def store_authors(names_by_slug: dict[str, str], known: dict[str, int]) -> set[int]:
     """Put the ids of these authors into ``known``, inserting the ones not stored yet.
 
@@ -176,34 +169,38 @@ def _store_authors(names_by_slug: dict[str, str]) -> tuple[list[tuple[str, int]]
     return found, inserted
 
 
-def insert_authorships(rows: list[tuple[int, int, int]], *, new_papers: Iterable[int] = (),
+def insert_authorships(author_lists: list[tuple[int, list[int]]], *, new_papers: Iterable[int] = (),
                        new_authors: Iterable[int] = ()) -> None:
-    """(paper_id, author_id, position) rows, whose papers and authors must exist.
+    """Each (paper id, its author ids in order): the authorships, at positions 0, 1, 2 …
 
-    The table has no foreign-key constraints in the database (see the model),
-    so the references are checked here, once per batch rather than once per
-    row, except for ``new_papers`` and ``new_authors``, which this transaction
-    inserted.  A broken one raises IntegrityError and the batch is retried
-    record by record, as with any other database error.
+    The papers and authors must exist.  The table has no foreign-key
+    constraints in the database (see the model), so the references are checked
+    here, once per batch rather than once per row, except for ``new_papers``
+    and ``new_authors``, which this transaction inserted.  A broken one raises
+    IntegrityError and the batch is retried record by record, as with any
+    other database error.
     """
-    if not rows:
+    longest = max((len(ids) for _, ids in author_lists), default=0)
+    if not longest:
         return
-    _check_smallints("author position", map(itemgetter(2), rows))
+    if longest - 1 > SMALLINT_MAX:  # binary COPY would wrap an out-of-range smallint around silently
+        raise DataError(f"author position {longest - 1} is out of range (at most {SMALLINT_MAX})")
     if not _postgres():
-        Authorship.objects.bulk_create([Authorship(paper_id=p, author_id=a, position=i) for p, a, i in rows])
+        Authorship.objects.bulk_create([Authorship(paper_id=paper, author_id=author, position=position)
+                                        for paper, ids in author_lists for position, author in enumerate(ids)])
     else:
         # In author order, the author index takes each leaf page once a batch rather than
         # at random (a tenth of the table's load); the primary key's pages are few either way.
+        rows = [(author, paper, position) for paper, ids in author_lists for position, author in enumerate(ids)]
+        rows.sort()
         pack = AUTHORSHIP.pack
-        data = bytearray(paper_rows.SIGNATURE)
         with _refused_values():
-            for paper, author, position in sorted(rows, key=itemgetter(1)):
-                data += pack(3, 8, paper, 8, author, 2, position)
-        data += paper_rows.TRAILER
+            data = b"".join([paper_rows.SIGNATURE, *[pack(3, 8, paper, 8, author, 2, position)
+                                                    for author, paper, position in rows], paper_rows.TRAILER])
         with connection.cursor() as cursor:
             _copy(cursor, "COPY papers_authorship (paper_id, author_id, position) FROM STDIN (FORMAT BINARY)", data)
-    missing_papers = _missing(Paper, {p for p, _, _ in rows}.difference(new_papers))
-    missing_authors = _missing(Author, {a for _, a, _ in rows}.difference(new_authors))
+    missing_papers = _missing(Paper, {paper for paper, _ in author_lists}.difference(new_papers))
+    missing_authors = _missing(Author, set(chain.from_iterable(ids for _, ids in author_lists)).difference(new_authors))
     if missing_papers or missing_authors:
         raise IntegrityError(
             f"authorships refer to {missing_papers} missing papers and {missing_authors} missing authors"

@@ -214,11 +214,11 @@ def test_authorships_must_refer_to_stored_papers_and_authors():
     paper = PaperFactory(authors=[])
     author = AuthorFactory(name="Weiyun Wang")
     with pytest.raises(IntegrityError, match="0 missing papers and 1 missing authors"), transaction.atomic():
-        bulk.insert_authorships([(paper.pk, author.pk, 0), (paper.pk, author.pk + 1000, 1)])
+        bulk.insert_authorships([(paper.pk, [author.pk, author.pk + 1000])])
     with pytest.raises(IntegrityError, match="1 missing papers and 0 missing authors"), transaction.atomic():
-        bulk.insert_authorships([(paper.pk + 1000, author.pk, 0)])
+        bulk.insert_authorships([(paper.pk + 1000, [author.pk])])
     assert not Authorship.objects.exists()
-    bulk.insert_authorships([(paper.pk, author.pk, 0)])
+    bulk.insert_authorships([(paper.pk, [author.pk])])
     assert [a.name for a in paper.ordered_authors()] == ["Weiyun Wang"]
 
 

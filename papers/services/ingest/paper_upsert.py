@@ -43,39 +43,34 @@ def write_authors(ctx: Context, papers: dict[str, int], records: list[PaperRecor
     ``fresh`` holds the ids created or moved to a newer version in this batch,
     ``created`` the ids created.  Returns the ids whose authors were set.
     """
-    wanted = {r.arxiv_id: r.authors for r in records if r.authors}
+    wanted = [r for r in records if r.authors]
     if not wanted:
         return []
-    maybe_empty = [papers[i] for i in wanted if i not in fresh]
+    maybe_empty = [papers[r.arxiv_id] for r in wanted if r.arxiv_id not in fresh]
     has_authors = set(
         Authorship.objects.filter(paper_id__in=maybe_empty).values_list("paper_id", flat=True).distinct()
     ) if maybe_empty else set()
-    to_set = {i: names for i, names in wanted.items() if i in fresh or papers[i] not in has_authors}
+    to_set = [r for r in wanted if r.arxiv_id in fresh or papers[r.arxiv_id] not in has_authors]
     if not to_set:
         return []
-    by_id = {r.arxiv_id: r for r in records}
     known = ctx.author_ids
     if len(known) > AUTHOR_CACHE_SIZE:  # memory stays flat however many authors a snapshot has
         known.clear()
-    slugs_of = {i: _author_slugs(by_id[i]) for i in to_set}
-    missing = {slug: name for i in to_set for name, slug in zip(by_id[i].authors, slugs_of[i]) if slug not in known}
-    new_authors = bulk.store_authors(missing, known) if missing else set()
-    replaced = [papers[i] for i in to_set if i not in created]
+    slugs_of = [_author_slugs(r) for r in to_set]
+    names: dict[str, str] = {}  # slug → name (of a person spelt two ways, the batch's last spelling)
+    for record, slugs in zip(to_set, slugs_of):
+        names.update(zip(slugs, record.authors))
+    missing = names.keys() - known.keys()
+    new_authors = bulk.store_authors({slug: names[slug] for slug in missing}, known) if missing else set()
+    replaced = [papers[r.arxiv_id] for r in to_set if r.arxiv_id not in created]
     if replaced:
         Authorship.objects.filter(paper_id__in=replaced).delete()
-    rows = []
-    for arxiv_id in to_set:
-        paper_id, slugs = papers[arxiv_id], slugs_of[arxiv_id]
-        if len(set(slugs)) == len(slugs):
-            rows += [(paper_id, known[slug], position) for position, slug in enumerate(slugs)]
-            continue
-        listed = set()  # the same person listed twice in one paper: the first place counts
-        for position, slug in enumerate(slugs):
-            if slug not in listed:
-                listed.add(slug)
-                rows.append((paper_id, known[slug], position))
-    bulk.insert_authorships(rows, new_papers=[papers[i] for i in created], new_authors=new_authors)
-    return list(to_set)
+    author_id = known.__getitem__
+    # dict.fromkeys: the same person listed twice in one paper is linked once, in the first place.
+    bulk.insert_authorships([(papers[r.arxiv_id], list(map(author_id, dict.fromkeys(slugs))))
+                             for r, slugs in zip(to_set, slugs_of)],
+                            new_papers=[papers[i] for i in created], new_authors=new_authors)
+    return [r.arxiv_id for r in to_set]
 
 
 def _author_slugs(record: PaperRecord | EncodedPaper) -> list[str]:
