@@ -169,20 +169,33 @@ def _store_authors(names_by_slug: dict[str, str]) -> tuple[list[tuple[str, int]]
     return found, inserted
 
 
+def author_deletions() -> int | None:
+    """Where the count of statements that deleted authors stands (migration 0032); None where nothing counts them."""
+    if not _postgres():
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT to_regclass('papers_author_deletions') IS NOT NULL, "
+                       "pg_sequence_last_value(to_regclass('papers_author_deletions'))")
+        exists, count = cursor.fetchone()
+    return (count or 0) if exists else None
+
+
 def insert_authorships(author_lists: list[tuple[int, list[int]]], *, new_papers: Iterable[int] = (),
-                       new_authors: Iterable[int] = ()) -> None:
+                       new_authors: Iterable[int] = (), deletions_seen: int | None = None) -> int | None:
     """Each (paper id, its author ids in order): the authorships, at positions 0, 1, 2 …
 
     The papers and authors must exist.  The table has no foreign-key
     constraints in the database (see the model), so the references are checked
     here, once per batch rather than once per row, except for ``new_papers``
-    and ``new_authors``, which this transaction inserted.  A broken one raises
-    IntegrityError and the batch is retried record by record, as with any
-    other database error.
+    and ``new_authors``, which this transaction inserted, and for every author
+    when no author has been deleted since :func:`author_deletions` said
+    ``deletions_seen`` (the caller read their ids after that).  A broken one
+    raises IntegrityError and the batch is retried record by record, as with
+    any other database error.  Returns what :func:`author_deletions` says now.
     """
     longest = max((len(ids) for _, ids in author_lists), default=0)
     if not longest:
-        return
+        return deletions_seen
     if longest - 1 > SMALLINT_MAX:  # binary COPY would wrap an out-of-range smallint around silently
         raise DataError(f"author position {longest - 1} is out of range (at most {SMALLINT_MAX})")
     if not _postgres():
@@ -200,11 +213,17 @@ def insert_authorships(author_lists: list[tuple[int, list[int]]], *, new_papers:
         with connection.cursor() as cursor:
             _copy(cursor, "COPY papers_authorship (paper_id, author_id, position) FROM STDIN (FORMAT BINARY)", data)
     missing_papers = _missing(Paper, {paper for paper, _ in author_lists}.difference(new_papers))
-    missing_authors = _missing(Author, set(chain.from_iterable(ids for _, ids in author_lists)).difference(new_authors))
+    deletions = author_deletions()
+    if deletions is not None and deletions == deletions_seen:
+        missing_authors = 0  # none deleted since their ids were read
+    else:
+        missing_authors = _missing(Author, set(chain.from_iterable(ids for _, ids in author_lists))
+                                   .difference(new_authors))
     if missing_papers or missing_authors:
         raise IntegrityError(
             f"authorships refer to {missing_papers} missing papers and {missing_authors} missing authors"
         )
+    return deletions
 
 
 def _missing(model, ids: set[int]) -> int:

@@ -139,6 +139,29 @@ def test_references_are_checked_except_those_this_transaction_inserted():
     assert Authorship.objects.filter(author_id=known["a"]).count() == 2
 
 
+def test_author_ids_are_trusted_until_an_author_is_deleted():
+    """The import keeps author ids across batches; it looks them up again only once the deletion counter moved."""
+    from tests.factories import AuthorFactory
+
+    paper_id, other, third = bulk.insert_papers([row("2402.19474"), row("2402.19475"), row("2402.19476")])
+    known: dict[str, int] = {}
+    bulk.store_authors({"a": "Ann"}, known)
+    seen = bulk.author_deletions()
+    with CaptureQueriesContext(connection) as trusted:
+        assert bulk.insert_authorships([(paper_id, [known["a"]])], new_papers=[paper_id], deletions_seen=seen) == seen
+    assert not any("NOT EXISTS" in q["sql"] for q in trusted.captured_queries)
+    AuthorFactory().delete()  # any author, deleted any way
+    with CaptureQueriesContext(connection) as checked:
+        now = bulk.insert_authorships([(other, [known["a"]])], new_papers=[other], deletions_seen=seen)
+    assert now != seen and sum("NOT EXISTS" in q["sql"] for q in checked.captured_queries) == 1
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM papers_author WHERE id = -1")  # a statement that deletes nothing counts too
+    assert bulk.author_deletions() == now + 1
+    with pytest.raises(IntegrityError, match="0 missing papers and 1 missing authors"), transaction.atomic():
+        Author.objects.filter(pk=known["a"]).delete()
+        bulk.insert_authorships([(third, [known["a"]])], new_papers=[third], deletions_seen=now + 1)
+
+
 def test_broken_references_are_counted_and_roll_back():
     [paper_id] = bulk.insert_papers([row("2402.19474")])
     known: dict[str, int] = {}

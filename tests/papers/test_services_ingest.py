@@ -268,6 +268,27 @@ def test_the_author_cache_is_bounded_and_refills_from_the_database(tmp_path, mon
     assert [a.name for a in Paper.objects.get(arxiv_id="2402.19471").ordered_authors()] == ["Yiming Ren", "Weiyun Wang"]
 
 
+def test_an_author_deleted_between_batches_is_stored_again_not_referred_to(tmp_path):
+    """Author ids kept from an earlier batch are looked up again once an author was deleted meanwhile."""
+    same_people = [["Wang", "Weiyun", ""], ["Ren", "Yiming", ""]]
+    items = [SnapshotItemFactory(id=f"2402.1947{n}", authors_parsed=same_people[n % 2:] + same_people) for n in range(4)]
+    deleted = []
+
+    def delete_an_author_once(file, count):
+        if not deleted:
+            deleted.append(Author.objects.filter(slug="yiming-ren").delete())
+
+    batch = import_sources([_snapshot_file(tmp_path / "snapshot.jsonl", items)], options=IngestOptions(batch_size=1),
+                           progress=delete_an_author_once)
+    assert (batch.created, batch.failed) == (4, 0)
+    assert Author.objects.count() == 2
+    assert not Authorship.objects.exclude(author_id__in=Author.objects.values("pk")).exists()
+    authors = {p.arxiv_id: [a.name for a in p.ordered_authors()] for p in Paper.objects.all()}
+    assert authors == {"2402.19470": ["Weiyun Wang"],  # its Yiming Ren went with the deleted author
+                       "2402.19471": ["Yiming Ren", "Weiyun Wang"], "2402.19472": ["Weiyun Wang", "Yiming Ren"],
+                       "2402.19473": ["Yiming Ren", "Weiyun Wang"]}
+
+
 def _snapshot_file(path, items) -> str:
     path.write_text("".join(json.dumps(item) + "\n" for item in items), encoding="utf-8")
     return str(path)

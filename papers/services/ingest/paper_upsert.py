@@ -56,6 +56,8 @@ def write_authors(ctx: Context, papers: dict[str, int], records: list[PaperRecor
     known = ctx.author_ids
     if len(known) > AUTHOR_CACHE_SIZE:  # memory stays flat however many authors a snapshot has
         known.clear()
+    if ctx.author_deletions is None:  # before any id is read: the ids read after it are checked against it
+        ctx.author_deletions = bulk.author_deletions()
     slugs_of = [_author_slugs(r) for r in to_set]
     names: dict[str, str] = {}  # slug → name (of a person spelt two ways, the batch's last spelling)
     for record, slugs in zip(to_set, slugs_of):
@@ -67,9 +69,13 @@ def write_authors(ctx: Context, papers: dict[str, int], records: list[PaperRecor
         Authorship.objects.filter(paper_id__in=replaced).delete()
     author_id = known.__getitem__
     # dict.fromkeys: the same person listed twice in one paper is linked once, in the first place.
-    bulk.insert_authorships([(papers[r.arxiv_id], list(map(author_id, dict.fromkeys(slugs))))
-                             for r, slugs in zip(to_set, slugs_of)],
-                            new_papers=[papers[i] for i in created], new_authors=new_authors)
+    deletions = bulk.insert_authorships(
+        [(papers[r.arxiv_id], list(map(author_id, dict.fromkeys(slugs)))) for r, slugs in zip(to_set, slugs_of)],
+        new_papers=[papers[i] for i in created], new_authors=new_authors, deletions_seen=ctx.author_deletions,
+    )
+    if deletions != ctx.author_deletions:  # authors were deleted: ids kept from before may be gone
+        known.clear()
+        ctx.author_deletions = deletions
     return [r.arxiv_id for r in to_set]
 
 
