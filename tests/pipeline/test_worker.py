@@ -33,9 +33,19 @@ def test_fetch_import_summarize_and_draft_digest(worker, fake_llm, arxiv_api):
     # Running the batch again makes no new LLM calls and no new papers.
     again = ImportBatch.objects.get(pk=fetch_arxiv.delay("default").get(timeout=60))
     assert again.created == 0 and again.unchanged == 3
-    for paper in Paper.objects.all():
-        summarize_paper.delay(paper.pk).get(timeout=30)
+    queued = [summarize_paper.delay(paper.pk) for paper in Paper.objects.all()]
+    wait_for(llm_queue_drained)
     assert len(server.calls) == 3 and Generation.objects.filter(kind="backend").count() == 3
+    assert {result.state for result in queued} == {"PENDING"}  # no result stored: nobody reads it
+
+
+def llm_queue_drained() -> bool:
+    """Nothing waiting in the llm queue and nothing delivered but unacknowledged (acks come after the task)."""
+    from config.celery import app
+
+    with app.connection_for_write() as conn:
+        client = conn.default_channel.client
+        return client.llen("llm") == 0 and client.hlen("unacked") == 0
 
 
 def test_429_with_retry_after_is_retried_by_the_worker(worker, fake_llm, data_dir):
