@@ -25,7 +25,7 @@ class BackendFilter(ChoicesFromIndexFilter):
     table, column = "papers_generation", "backend"
 
     def lookups(self, request, model_admin):
-        return [(value, value or "-") for value in self.distinct_values(model_admin.model.objects.db)]
+        return [(value, value or "-") for value in self.distinct_values(request, model_admin)]
 
     def queryset(self, request, queryset):
         return queryset.filter(generation__backend=self.value()) if self.value() is not None else queryset
@@ -53,15 +53,21 @@ class AssigneeFilter(admin.SimpleListFilter):
         return queryset.filter(assignee_id=self.value()) if self.value() else queryset
 
 
-class DigestDateFilter(admin.SimpleListFilter):
-    """The entries of one day's digests."""
+class DigestDateFilter(ChoicesFromIndexFilter):
+    """The entries of one day's digests (the last 30 days there are digests of)."""
 
     title = _("digest date")
     parameter_name = "digest_date"
+    table, column = "papers_digest", "date"
+    newest_first, limit = True, 30
+    as_text = "to_char({}, 'YYYY-MM-DD')"
 
     def lookups(self, request, model_admin):
-        dates = Digest.objects.order_by("-date").values_list("date", flat=True).distinct()[:30]
-        return [(d.isoformat(), d.isoformat()) for d in dates]
+        return [(day, day) for day in self.distinct_values(request, model_admin)]
+
+    def values_elsewhere(self, using):
+        return [d.isoformat() for d in Digest.objects.using(using).order_by("-date").values_list("date", flat=True)
+                .distinct()[: self.limit]]
 
     def queryset(self, request, queryset):
         if self.value():

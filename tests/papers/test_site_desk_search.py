@@ -13,7 +13,7 @@ from papers.site.desk_search import arxiv_id_query
 from papers.models import Paper, Status, Summary
 from papers.services.search_index import index_papers
 from papers.services.ingest import IngestOptions, import_sources
-from tests.factories import AuthorshipFactory, GenerationFactory, PaperFactory, SummaryFactory
+from tests.factories import AuthorshipFactory, DigestFactory, GenerationFactory, PaperFactory, SummaryFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -224,3 +224,27 @@ def test_a_word_search_plans_without_parallel_workers_and_leaves_the_connection_
     with connection.cursor() as cursor:
         cursor.execute("SHOW max_parallel_workers_per_gather")
         assert cursor.fetchone()[0] != "0"
+
+
+def test_the_filters_choices_come_from_one_statement(admin_client, monkeypatch):
+    """Backends, models and digest days: each a skip scan of its index, all three in one query."""
+    import datetime as dt
+
+    from editorial.admin.changelist import DigestDateFilter
+
+    for backend, model in (("openai", "gpt-x"), ("offline", ""), ("openai", "gpt-y")):
+        summary = SummaryFactory()
+        summary.generation = GenerationFactory(summary=summary, backend=backend, model=model)
+        summary.save()
+    for day in (3, 1, 2):
+        DigestFactory(date=dt.date(2024, 5, day))
+    monkeypatch.setattr(DigestDateFilter, "limit", 2)
+    with CaptureQueriesContext(connection) as queries:
+        response = admin_client.get(reverse("admin:papers_summary_changelist"))
+    filters = {str(spec.title): [choice["display"] for choice in spec.choices(response.context["cl"])][1:]
+               for spec in response.context["cl"].filter_specs}
+    assert filters["digest date"] == ["2024-05-03", "2024-05-02"]  # the newest days first, at most `limit`
+    assert filters["machine text backend"][-2:] == ["offline", "openai"]
+    assert {"-", "gpt-x", "gpt-y"} <= set(filters["machine text model"])
+    scans = [q["sql"] for q in queries if "WITH RECURSIVE" in q["sql"]]
+    assert len(scans) == 1 and all(table in scans[0] for table in ("papers_generation", "papers_digest"))
