@@ -18,11 +18,17 @@ pages; "home" is bumped whenever any paper goes live or is withdrawn.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 from string import ascii_uppercase
+from urllib.parse import quote
 
 from django.db.models import CharField, Expression, F, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Concat
 from django.shortcuts import render
+from django.urls import reverse
+from django.utils.formats import number_format
+from django.utils.http import RFC3986_SUBDELIMS
+from django.utils.translation import get_language, ngettext
 from django.views.decorators.http import require_GET
 
 from papers.models import Author, AuthorCount, TagCount, Topic
@@ -137,6 +143,33 @@ def _cursor(request, param: str) -> tuple[str, int] | None:
     return Author.objects.filter(slug=slug).values_list("name", "pk").first() if slug else None
 
 
+SLUG_MARK = "slug-mark"
+
+
+class TagRow(NamedTuple):
+    slug: str
+    name: str
+    count: int
+
+
+def items_linked(route: str, rows, name=lambda row: row.name):
+    """Each row as an item of the list: its name, link and count ready to show (``row.slug``, ``row.count``).
+
+    Worked out here rather than per item in the template, where ``{% url %}``
+    and a plural ``{% blocktranslate %}`` were most of a 200-tag page's 14 ms
+    of CPU.  The link is what ``reverse`` gives, from one ``reverse`` with a
+    mark in place of the slug and the slug quoted as ``reverse`` quotes it; a
+    test holds the two equal.
+    """
+    prefix, suffix = reverse(route, args=[SLUG_MARK]).split(SLUG_MARK)
+    safe = RFC3986_SUBDELIMS + "/~:@"
+    return [
+        {"name": name(row), "url": prefix + quote(row.slug, safe=safe) + suffix, "count": str(row.count),
+         "label": ngettext("%(n)s paper", "%(n)s papers", row.count) % {"n": number_format(row.count)}}
+        for row in rows
+    ]
+
+
 def _querystring_without(request, names) -> str:
     params = request.GET.copy()
     for name in names:
@@ -182,17 +215,18 @@ def matching(authors: QuerySet, query: str) -> tuple[QuerySet, Expression]:
 def topic_index(request):
     topics = list(Topic.objects.filter(published_count__papers__gt=0).annotate(count=F("published_count__papers"))
                   .order_by("position", "slug"))
-    return render(request, "papers/index_list.html", {"kind": "topic", "items": topics})
+    name = (lambda topic: topic.name_en) if get_language() == "en" else (lambda topic: topic.name_zh)
+    return render(request, "papers/index_list.html", {"kind": "topic", "items": items_linked("topic", topics, name)})
 
 
 @require_GET
 @cached_page(lambda request: ["home"])
 def tag_index(request):
     counts = (TagCount.objects.filter(papers__gt=0).order_by("-papers", "tag__name")
-              .values("tag__slug", "tag__name", "papers"))
+              .values_list("tag__slug", "tag__name", "papers"))
     rows, page = peek_page(request, counts, TAGS_PER_PAGE)
-    items = [{"slug": row["tag__slug"], "name": row["tag__name"], "count": row["papers"]} for row in rows]
-    return render(request, "papers/index_list.html", {"kind": "tag", "items": items, "page": page,
+    tags = [TagRow(*row) for row in rows]
+    return render(request, "papers/index_list.html", {"kind": "tag", "items": items_linked("tag", tags), "page": page,
                                                       "querystring": _querystring(request)})
 
 
@@ -210,6 +244,6 @@ def author_index(request):
         authors, name = matching(authors, query)
     page = keyset_page(request, authors, AUTHORS_PER_PAGE, name)
     return render(request, "papers/index_list.html", {
-        "kind": "author", "items": page.items, "keyset": page, "query": query, "letters": LETTERS,
+        "kind": "author", "items": items_linked("author", page.items), "keyset": page, "query": query, "letters": LETTERS,
         "start": request.GET.get("from", "")[:1], "querystring": _querystring_without(request, AUTHOR_PAGE_PARAMS),
     })

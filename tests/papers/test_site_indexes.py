@@ -75,6 +75,21 @@ def test_tags_are_listed_by_count_of_published_papers(client, papers):
     ]
 
 
+def test_counts_read_in_the_readers_language(client, papers):
+    page = client.get("/tag/").content.decode()
+    assert '<span class="count" data-count="2">2 篇论文</span>' in page
+    english = Client(headers={"accept-language": "en"}).get("/tag/").content.decode()
+    assert '<span class="count" data-count="2">2 papers</span>' in english
+    assert '<span class="count" data-count="1">1 paper</span>' in english
+
+
+@pytest.mark.parametrize("slug", ["agents", "大模型", "a~b:c@d", "x%20y", "q?&=#", "ünïcode-ß", "点 空格"])
+def test_item_links_are_what_reverse_gives(slug):
+    row = indexes.TagRow(slug=slug, name=slug, count=1)
+    for route in ("topic", "tag", "author"):
+        assert indexes.items_linked(route, [row])[0]["url"] == reverse(route, args=[slug])
+
+
 def test_authors_are_listed_by_name_with_their_published_papers(client, papers):
     assert listed(client, "/author/") == [
         (reverse("author", args=["ada-lovelace"]), "Ada Lovelace", 2),
