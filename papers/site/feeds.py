@@ -32,7 +32,7 @@ class LatestPapersFeed(Feed):
         return queryset
 
     def items(self, obj=None):
-        queryset = Paper.objects.published().for_listing().order_by("-summary__published_at", "-arxiv_id")
+        queryset = Paper.objects.published().for_listing().latest_first()
         return self.filter(queryset, obj)[:FEED_SIZE]
 
     def item_title(self, paper):

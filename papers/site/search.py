@@ -115,6 +115,26 @@ def _planner_knows(queryset: QuerySet, terms: list[str]) -> bool:
     return bool(lexemes) and all(lexeme in common for lexeme in lexemes)
 
 
+def matching_newest_cheaply(queryset: QuerySet, query: str, terms: list[str] | None = None) -> QuerySet:
+    """``matching``, in a shape whose newest few (any ORDER BY … LIMIT along an index) PostgreSQL finds cheaply.
+
+    A rare word comes first from the GIN index alone, its matches listed by id:
+    walking a date index until enough matches turn up reads the whole table for
+    a word the planner wrongly thinks common (23 s at a million papers for a
+    word in 0.05% of them).  Only a word with more matches than that is looked
+    for along the index, where it turns up soon.  Not for a word the planner
+    knows: collecting the first 2,001 matches of a word in a tenth of the
+    papers builds its whole bitmap first (75 ms at 100,000 papers) for nothing.
+    """
+    terms = _terms(query) if terms is None else terms
+    found = matching(queryset, query, terms)
+    if terms and is_postgres() and not _planner_knows(queryset, terms):
+        few = list(found.order_by().values_list("pk", flat=True)[: RARE_MATCHES + 1])
+        if len(few) <= RARE_MATCHES:
+            return queryset.model.objects.filter(pk__in=few)  # (they passed the filters already)
+    return found
+
+
 def search(queryset: QuerySet, query: str) -> tuple[list[int], bool]:
     """Ids of the newest ``CANDIDATES`` papers matching ``query``, best first; and whether more matched.
 
@@ -127,19 +147,8 @@ def search(queryset: QuerySet, query: str) -> tuple[list[int], bool]:
     terms = _terms(query)
     if not terms:
         return [], False
-    found = matching(queryset, query, terms)
-    newest = found.order_by("-published", "-arxiv_id").values("pk")[: CANDIDATES + 1]
-    if is_postgres() and not _planner_knows(queryset, terms):
-        # A rare word first, from the GIN index alone: walking the date index until enough matches
-        # turn up reads the whole table for a word the planner wrongly thinks common (23 s at a
-        # million papers for a word in 0.05% of them).  Only a word with more matches than that
-        # is looked for along the date index, where it turns up soon.  (Not for a word the planner
-        # knows: collecting the first 2,001 matches of a word in a tenth of the papers builds its
-        # whole bitmap first, 75 ms at 100,000 papers, for nothing.)
-        few = list(found.order_by().values_list("pk", flat=True)[: RARE_MATCHES + 1])
-        if len(few) <= RARE_MATCHES:
-            newest = (queryset.model.objects.filter(pk__in=few).order_by("-published", "-arxiv_id")
-                      .values("pk")[: CANDIDATES + 1])
+    newest = matching_newest_cheaply(queryset, query, terms).order_by("-published", "-arxiv_id").values("pk")
+    newest = newest[: CANDIDATES + 1]
     # Ranked in an outer query, so only the candidates are ranked: in one query PostgreSQL ranks every
     # match before its top-N sort (17 ms for a word in 1% of 100,000 papers).
     candidates = queryset.model.objects.filter(pk__in=newest)

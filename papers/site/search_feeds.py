@@ -22,7 +22,7 @@ from papers.markup import inert_text, plain_text
 from papers.models import Paper
 from papers.site.feeds import FEED_SIZE, LatestPapersFeed
 from papers.site.filters import PaperFilter
-from papers.site.search import MAX_QUERY_LENGTH, matching
+from papers.site.search import MAX_QUERY_LENGTH, matching_newest_cheaply
 
 LANGUAGES = {"zh", "en"}
 MAX_VALUE_LENGTH = MAX_QUERY_LENGTH
@@ -83,8 +83,8 @@ class SearchFeed(LatestPapersFeed):
             return []
         queryset = obj.filterset.qs
         if obj.query.strip():
-            queryset = matching(queryset, obj.query)
-        papers = list(queryset.for_listing().order_by("-summary__published_at", "-arxiv_id")[:FEED_SIZE])
+            queryset = matching_newest_cheaply(queryset, obj.query)
+        papers = list(queryset.for_listing().latest_first()[:FEED_SIZE])
         for paper in papers:
             paper.feed_lang = obj.lang  # one feed instance serves every request: the language goes with the items
         return papers

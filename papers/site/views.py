@@ -71,7 +71,7 @@ def _filtered_list(request, queryset, template: str, context: dict):
 @require_GET
 @cached_page(lambda request, **kw: ["home"])
 def home(request):
-    latest = Paper.objects.published().for_cards().order_by("-summary__published_at", "-arxiv_id")
+    latest = Paper.objects.published().for_cards().latest_first()
     latest = list(latest[:PAGE_SIZE])
     attach_cards(latest)
     return render(request, "papers/home.html", {"digests": Digest.objects.latest_per_topic(), "latest": latest})

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from papers.models import Paper, Status, Summary, Topic
 from papers.services.ingest import IngestOptions, import_sources
+from papers.site.feeds import FEED_SIZE
 from papers.services.transitions import state_change
 from tests.factories import PaperFactory, SummaryFactory
 
@@ -55,6 +56,23 @@ def test_a_query_finds_what_the_search_page_finds(client, published, kind):
     page = client.get("/search/?q=relation+comprehension").content.decode()
     assert f"/paper/{ASMV2}/" in page
     assert read(client, "/feed/rss/search/?q=关系理解").entries[0].id == f"arxiv:{ASMV2}"
+
+
+@pytest.mark.parametrize("query", ["agent", "relation comprehension", "模型", "zyzzyva"])
+def test_rare_and_common_words_give_the_same_feed_by_either_path(client, published, monkeypatch, query):
+    """A word with few matches is listed from the GIN index first, others along the latest-published index."""
+    from papers.site import search as search_module
+
+    Summary.objects.filter(paper__arxiv_id=PEFT).update(published_at=T0 + dt.timedelta(hours=1))  # one not tied
+    entries = lambda: [e.id for e in read(client, f"/feed/rss/search/?q={query}").entries]  # noqa: E731
+    monkeypatch.setattr(search_module, "_planner_knows", lambda queryset, terms: False)
+    through_gin = entries()
+    cache.clear()
+    monkeypatch.setattr(search_module, "RARE_MATCHES", 0)  # every word "common": the index of the latest
+    assert entries() == through_gin
+    expected = Paper.objects.published().filter(pk__in=search_module.matching(Paper.objects.all(), query))
+    assert through_gin == [f"arxiv:{i}" for i in expected.latest_first().values_list("arxiv_id", flat=True)[:FEED_SIZE]]
+    assert (query == "zyzzyva") == (through_gin == [])
 
 
 def test_every_filter_of_the_search_page_narrows_the_feed(client, published):

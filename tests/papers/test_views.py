@@ -166,6 +166,26 @@ def test_feeds_are_valid_rss_and_atom(client, published):
         assert (feed.version, len(feed.entries)) == (version, entries), url
 
 
+def test_home_and_feeds_list_the_latest_published_first_from_its_index(client, published):
+    """Latest to go live first, a publish action's papers (one moment) the last imported first; no sort."""
+    import datetime as dt
+
+    moment = dt.datetime(2024, 3, 1, 8, 0, tzinfo=dt.timezone.utc)
+    Summary.objects.update(published_at=moment)
+    last = Paper.objects.published().order_by("pk").first()
+    Summary.objects.filter(paper=last).update(published_at=moment + dt.timedelta(hours=1))
+    expected = [last.arxiv_id, *Paper.objects.published().exclude(pk=last.pk).order_by("-pk")
+                .values_list("arxiv_id", flat=True)]
+    assert [e.id.removeprefix("arxiv:") for e in feedparser.parse(client.get("/feed/rss/").content).entries] == expected
+    home = client.get("/").content.decode()
+    shown = [m for m in re.findall(r'href="/paper/([^/"]+)/"', home)]
+    assert list(dict.fromkeys(shown))[:5] == expected[:5]
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_sort = off")  # a plan that must sort would still sort, at a penalty
+        plan = Paper.objects.published().for_cards().latest_first()[:20].explain()
+    assert "summary_published_latest" in plan and "Sort" not in plan, plan
+
+
 def test_sitemap_and_robots(client, published):
     sitemap = client.get("/sitemap.xml").content.decode()
     assert "/paper/2402.19474/" in sitemap and "/digest/2024-02-29/" in sitemap
