@@ -19,7 +19,8 @@ drives it with a small keep-alive HTTP client (8 connections, 1 s warm-up,
 * the index pages, uncached: ``topic index`` (/topic/), ``tag index`` (every
   page of /tag/), ``author index`` (/author/ and its letters), ``author deep``
   (the pages after and before authors spread over the whole list) and
-  ``author search``.
+  ``author search``; and ``home and feeds`` (the home page, the site's RSS
+  and Atom feeds and every topic's), uncached too.
 
 It prints req/s, p50/p95/p99 latency, the ratio to the static throughput and
 PASS/FAIL against the targets (cached ≥ 0.8× static; uncached p99 < 50 ms, the
@@ -40,7 +41,7 @@ so point DATABASE_URL at a throwaway database.
 STATIC_NAME = "bench/static.html"  # under STATIC_ROOT, served at /static/bench/static.html
 REDIS_CACHE_URL = "redis://127.0.0.1:6379/14"
 DIGEST_DAYS, DIGEST_SIZE = 30, 30
-INDEX_SCENARIOS = ("topic index", "tag index", "author index", "author deep", "author search")
+INDEX_SCENARIOS = ("topic index", "tag index", "author index", "author deep", "author search", "home and feeds")
 
 # What the public pages must reach at a million papers (README, "The public pages").
 CACHED_MIN_RATIO = 0.8

@@ -402,7 +402,8 @@ DEEP_AUTHOR_PAGES = 20  # cursors spread over the alphabet, each asked for the p
 
 def index_paths() -> dict[str, list[str]]:
     """The index pages as readers page through them: every tag page, the author index's first page and
-    letters, pages after and before authors spread over the whole list, and author searches."""
+    letters, pages after and before authors spread over the whole list, and author searches; and the
+    lists of the latest published: the home page and the feeds."""
     from urllib.parse import quote
 
     from papers.site.indexes import TAGS_PER_PAGE
@@ -412,6 +413,9 @@ def index_paths() -> dict[str, list[str]]:
         cursor.execute("SELECT a.slug FROM papers_author AS a JOIN papers_authorcount AS c ON c.author_id = a.id "
                        "WHERE c.papers > 0 ORDER BY a.name, a.id")
         slugs = [row[0] for row in cursor.fetchall()]
+        cursor.execute("SELECT t.slug FROM papers_topic AS t JOIN papers_topiccount AS c ON c.topic_id = t.id "
+                       "WHERE c.papers > 0")
+        topics = [row[0] for row in cursor.fetchall()]
     step = max(1, len(slugs) // DEEP_AUTHOR_PAGES)
     cursors = [quote(slug) for slug in slugs[step::step][:DEEP_AUTHOR_PAGES]]
     return {
@@ -420,6 +424,8 @@ def index_paths() -> dict[str, list[str]]:
         "author index": ["/author/", *(f"/author/?from={letter}" for letter in "ABCDEFGHIJKLMNOPQRSTUVWXYZ")],
         "author deep": [f"/author/?{where}={slug}" for slug in cursors for where in ("after", "before")],
         "author search": [f"/author/?q={quote(q)}" for q in AUTHOR_QUERIES],
+        "home and feeds": ["/", "/feed/rss/", "/feed/atom/",
+                           *(f"/feed/{kind}/topic/{quote(slug)}/" for slug in topics for kind in ("rss", "atom"))],
     }
 
 
