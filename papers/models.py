@@ -167,6 +167,15 @@ class PaperQuerySet(models.QuerySet):
         """
         return self.select_related("summary", "topic").defer(*CARD_UNUSED_FIELDS)
 
+    def for_feeds(self):
+        """What a feed item shows: a card's columns and when its entry last changed (authors: ``attach_authors``).
+
+        ``for_listing``'s model instance per authorship and author was most of a
+        feed's 19 ms of CPU (650 instances for 50 items).
+        """
+        return self.select_related("summary", "topic").defer(
+            *(name for name in CARD_UNUSED_FIELDS if name != "summary__modified_at"))
+
     def for_summarizing(self):
         """What a summarizer reads (its prompt and the input hash), not the search vector and the rest of the row."""
         return self.only("arxiv_id", "version", "title", "abstract")

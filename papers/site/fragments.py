@@ -51,7 +51,7 @@ def attach_cards(papers) -> None:
     papers = list(papers)
     if not papers:
         return
-    _attach_authors(papers)
+    attach_authors(papers)
     language = get_language()
     keys = {paper.pk: _card_key(paper, language) for paper in papers}
     found = cache.get_many(list(keys.values()))
@@ -65,7 +65,7 @@ def attach_cards(papers) -> None:
         cache.set_many(fresh, CARD_TIMEOUT)
 
 
-def _attach_authors(papers: list) -> None:
+def attach_authors(papers: list) -> None:
     """``paper.author_list``: (name, slug) in byline order, for all papers in one query."""
     from papers.models import Authorship
 

@@ -16,12 +16,12 @@ from dataclasses import dataclass
 
 from django.http import QueryDict
 from django.urls import reverse
-from django.utils.feedgenerator import Atom1Feed
 
 from papers.markup import inert_text, plain_text
 from papers.models import Paper
-from papers.site.feeds import FEED_SIZE, LatestPapersFeed
+from papers.site.feeds import FEED_SIZE, AtomFeedType, LatestPapersFeed
 from papers.site.filters import PaperFilter
+from papers.site.fragments import attach_authors
 from papers.site.search import MAX_QUERY_LENGTH, matching_newest_cheaply
 
 LANGUAGES = {"zh", "en"}
@@ -84,7 +84,8 @@ class SearchFeed(LatestPapersFeed):
         queryset = obj.filterset.qs
         if obj.query.strip():
             queryset = matching_newest_cheaply(queryset, obj.query)
-        papers = list(queryset.for_listing().latest_first()[:FEED_SIZE])
+        papers = list(queryset.for_feeds().latest_first()[:FEED_SIZE])
+        attach_authors(papers)
         for paper in papers:
             paper.feed_lang = obj.lang  # one feed instance serves every request: the language goes with the items
         return papers
@@ -99,5 +100,5 @@ class SearchFeed(LatestPapersFeed):
 
 
 class SearchAtom(SearchFeed):
-    feed_type = Atom1Feed
+    feed_type = AtomFeedType
     subtitle = LatestPapersFeed.description
