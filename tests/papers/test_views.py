@@ -304,18 +304,32 @@ def test_entry_cards_follow_every_edit_without_invalidation(client, published, s
 def test_related_papers_rank_shared_authors_then_tags_then_the_topic(published, drafts):
     paper = Paper.objects.published().filter(authorships__isnull=False, topic__isnull=False).distinct().first()
     others = list(Paper.objects.published().exclude(pk=paper.pk).exclude(topic=paper.topic).order_by("arxiv_id"))
-    by_author, by_tag = others[0], others[1]
+    by_author, by_tag, also_by_tag = others[0], others[1], others[2]
     AuthorshipFactory(paper=by_author, author=paper.authorships.first().author)
-    paper.tags.add("relation-test")
+    paper.tags.set(["relation-test"])
     by_tag.tags.add("relation-test")
+    also_by_tag.tags.add("relation-test")
     drafts.tags.add("relation-test")  # a draft shares the tag but is never shown
     AuthorshipFactory(paper=drafts, author=paper.authorships.first().author)
     related = Paper.objects.related_to(paper)
-    assert related[:2] == [by_author, by_tag] and len(related) == 5
-    assert paper not in related and drafts not in related
+    # Equals (one shared tag each) go to the paper imported last.
+    assert related[:3] == [by_author, *sorted([by_tag, also_by_tag], key=lambda p: p.pk, reverse=True)]
+    assert len(related) == 5 and paper not in related and drafts not in related
     newest_of_topic = list(Paper.objects.published().filter(topic=paper.topic).exclude(pk=paper.pk)
-                           .order_by(F("published").desc(nulls_last=True), "-arxiv_id")[:3])
-    assert related[2:] == newest_of_topic
+                           .order_by(F("published").desc(nulls_last=True), "-arxiv_id")[:2])
+    assert related[3:] == newest_of_topic
+
+
+def test_related_papers_look_past_the_drafts_ranked_above_them(published):
+    from tests.factories import PaperFactory, SummaryFactory
+
+    paper = Paper.objects.published().filter(authorships__isnull=False).first()
+    author = paper.authorships.first().author
+    older = Paper.objects.published().exclude(pk=paper.pk).exclude(authorships__author=author).order_by("pk").first()
+    AuthorshipFactory(paper=older, author=author)
+    for _ in range(25):  # imported later, so ranked first: more than the first look checks
+        SummaryFactory(published=False, paper=PaperFactory(authors=[author]))
+    assert Paper.objects.related_to(paper)[0] == older
 
 
 def test_related_papers_without_tags_share_authors_first_then_the_newest_of_the_topic(published):
