@@ -24,11 +24,12 @@ from django.contrib import admin
 from django.core.exceptions import EmptyResultSet
 from django.core.paginator import Paginator
 from django.db import connections, transaction
-from django.db.models import F, Lookup, QuerySet
+from django.db.models import QuerySet
 from django.utils.functional import cached_property
 
 from papers.models import Author
 from papers.site import search
+from papers.site.pk_lists import with_pks
 
 DESK_SEARCH_LIMIT = 500  # newest matches of a word search: ten pages of the changelist
 AUTHOR_LIMIT = 20  # authors whose name holds the search words, at most (each brings all of their papers)
@@ -120,32 +121,6 @@ def without_parallel_workers(using: str):
         with connections[using].cursor() as cursor:
             cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")
         yield
-
-
-class AnyOf(Lookup):
-    """``column = ANY(%s)``: a list of values as one array parameter, where ``__in`` sends one parameter each.
-
-    A search's 500 ids went three times a page (the estimate, the count, the
-    rows) as 500 parameters each, built by the ORM and parsed by psycopg.
-    """
-
-    lookup_name = "any_of"
-    prepare_rhs = False
-
-    def get_db_prep_lookup(self, value, connection):
-        return "%s", [list(value)]
-
-    def as_sql(self, compiler, connection):
-        lhs, lhs_params = self.process_lhs(compiler, connection)
-        rhs, rhs_params = self.process_rhs(compiler, connection)
-        return f"{lhs} = ANY({rhs}::{self.lhs.output_field.cast_db_type(connection)}[])", (*lhs_params, *rhs_params)
-
-
-def with_pks(queryset, pks: list):
-    """``queryset`` narrowed to the rows of ``pks`` (PostgreSQL: one array parameter)."""
-    if connections[queryset.db].vendor != "postgresql":
-        return queryset.filter(pk__in=pks)
-    return queryset.filter(AnyOf(F("pk"), pks))
 
 
 def authors_named(term: str):

@@ -21,6 +21,7 @@ from django.db import connections
 from django.db.models import F, FloatField, Q, QuerySet, Value
 
 from papers.importers.text import CJK_RE
+from papers.site.pk_lists import with_pks
 from papers.services.search_index import ZH_SUMMARY_FIELDS, is_postgres, segment
 
 TOKEN_RE = re.compile(r"[\w\-\.]+", re.UNICODE)
@@ -131,7 +132,7 @@ def matching_newest_cheaply(queryset: QuerySet, query: str, terms: list[str] | N
     if terms and is_postgres() and not _planner_knows(queryset, terms):
         few = list(found.order_by().values_list("pk", flat=True)[: RARE_MATCHES + 1])
         if len(few) <= RARE_MATCHES:
-            return queryset.model.objects.filter(pk__in=few)  # (they passed the filters already)
+            return with_pks(queryset.model.objects.all(), few)  # (they passed the filters already)
     return found
 
 
