@@ -43,7 +43,7 @@ REDIS_CACHE_URL = "redis://127.0.0.1:6379/14"
 DIGEST_DAYS, DIGEST_SIZE = 30, 30
 INDEX_SCENARIOS = ("topic index", "tag index", "author index", "author deep", "author search", "home and feeds")
 
-# What the public pages must reach at a million papers (README, "The public pages").
+# What the public pages must reach at a million papers (bench/README.md, "Results").
 CACHED_MIN_RATIO = 0.8
 UNCACHED_MAX_P99_MS = 50.0
 SEARCH_MAX_P95_MS = 50.0
