@@ -10,9 +10,9 @@ from collections import Counter
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.contrib.postgres.search import SearchVectorField
-from django.db import connection, models
+from django.db import connection, connections, models
 from django.db.backends.ddl_references import Statement
-from django.db.models import Count, F, OuterRef, Prefetch, Q, Subquery
+from django.db.models import BooleanField, Count, Expression, F, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Upper
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -135,10 +135,39 @@ class Author(models.Model):
         return self.name
 
 
+class OnSite(Expression):
+    """The papers' ``on_site`` column as a condition: PostgreSQL's copy of "the entry is published" (migration 0037).
+
+    The column is the database's, kept by triggers on the entries, and not a
+    model field, so that no save from a stale copy of a paper can undo a
+    publish; this expression names it in whatever alias the papers' table has
+    in the query (a subquery's papers are ``U0``).
+    """
+    conditional = True
+    output_field = BooleanField()
+
+    def as_sql(self, compiler, connection):
+        return f"{compiler.quote_name_unless_alias(compiler.query.base_table)}.on_site", []
+
+
 class PaperQuerySet(models.QuerySet):
     def published(self):
         """What readers may see: papers whose entry is published."""
         return self.filter(paper_published())
+
+    def searchable(self):
+        """What the public search looks through: ``published()``, its newest found along a date index of those only.
+
+        A common word's search walks the papers newest first until enough
+        match (``papers.site.search``).  With the published fact on the entry
+        only, that walk read the search vector of every draft on its way, and
+        the desk's newest papers are its drafts; the paper row's ``on_site``
+        (PostgreSQL) lets it follow the published papers' own partial index.
+        """
+        published = self.published()
+        if connections[self.db].vendor != "postgresql":
+            return published
+        return published.filter(OnSite())
 
     def latest_first(self):
         """Papers in the order their entries went live, the latest first (the home page, the feeds).

@@ -168,7 +168,7 @@ author_detail = _one_subject_list(Author, "author", "authorships__author", has_f
 def search_view(request):
     params = clean_params(request.GET)  # a NUL or control character is no search, and no database error
     query = params.get("q", "").strip()
-    filterset = PaperFilter(params, queryset=Paper.objects.published())
+    filterset = PaperFilter(params, queryset=Paper.objects.searchable())
     ids, more = search(filterset.qs, query) if query else ([], False)
     page = _page(request, ids)
     papers = Paper.objects.for_cards().in_bulk(page.object_list)
