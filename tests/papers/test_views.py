@@ -332,6 +332,26 @@ def test_related_papers_look_past_the_drafts_ranked_above_them(published):
     assert Paper.objects.related_to(paper)[0] == older
 
 
+
+@pytest.mark.django_db
+def test_related_papers_count_shared_authors_over_each_authors_newest_papers(monkeypatch):
+    """A prolific author's whole output is not counted, only their newest papers: an old paper sharing two authors
+    is not looked at once the first author has enough newer ones (the bound that keeps the paper page fast)."""
+    import papers.models
+    from tests.factories import AuthorFactory, PaperFactory, SummaryFactory
+
+    monkeypatch.setattr(papers.models, "RELATED_CANDIDATES", 2)
+    prolific, coauthor = AuthorFactory(), AuthorFactory()
+    old_pair = SummaryFactory(published=True, paper=PaperFactory(authors=[prolific, coauthor])).paper
+    newer = [SummaryFactory(published=True, paper=PaperFactory(authors=[prolific])).paper for _ in range(2)]
+    paper = SummaryFactory(published=True, paper=PaperFactory(authors=[prolific, coauthor], topic=None)).paper
+    paper.tags.clear()
+
+    assert Paper.objects.related_to(paper) == [newer[1], newer[0]]  # the prolific author's newest two only
+    monkeypatch.setattr(papers.models, "RELATED_CANDIDATES", 3)
+    assert Paper.objects.related_to(paper)[0] == old_pair  # within the bound, two shared authors rank first
+
+
 def test_related_papers_without_tags_share_authors_first_then_the_newest_of_the_topic(published):
     paper = Paper.objects.published().filter(authorships__isnull=False, topic__isnull=False).distinct().first()
     paper.tags.clear()
