@@ -856,6 +856,15 @@ class Correction(models.Model):
 
 
 class FetchDayQuerySet(models.QuerySet):
+    @staticmethod
+    def _published_count() -> Count:
+        return Count("items", filter=Q(items__outcome=FetchDayItem.Outcome.SELECTED,
+                                       items__paper__summary__status=Status.PUBLISHED))
+
+    def with_published(self):
+        """``published`` of ``with_counts`` alone: a digest page's coverage line needs no other (the rest cost 2 ms)."""
+        return self.annotate(published=self._published_count())
+
     def with_counts(self):
         """Each day's ledger in numbers, in one aggregate query over its items and their entries.
 
@@ -874,7 +883,7 @@ class FetchDayQuerySet(models.QuerySet):
             selected=Count("items", filter=selected),
             summarized=Count("items", filter=selected & summarized),
             waiting=Count("items", filter=selected & summarized & ~published),
-            published=Count("items", filter=selected & published),
+            published=self._published_count(),
             summary_failed=Count("items", filter=selected & Q(
                 items__paper__summary__machine_state=Summary.MachineState.FAILED)),
             not_selected=Count("items", filter=Q(items__outcome=outcome.NOT_SELECTED)),

@@ -24,8 +24,8 @@ def selection_label() -> str:
 
 def day_coverage(day: dt.date) -> str:
     """The sentence for ``day``, or "" if no fetch read that day."""
-    rows = [row for row in FetchDay.objects.filter(day=day, state=FetchDay.State.FETCHED).with_counts().order_by("category")
-            if row.day_papers_announced]
+    rows = [row for row in FetchDay.objects.filter(day=day, state=FetchDay.State.FETCHED).with_published()
+            .order_by("category").only("category", "announced") if row.day_papers_announced]
     if not rows:
         return ""
     counts = pgettext("between the categories of a list", "; ").join(
