@@ -23,6 +23,8 @@ New papers start false: a paper has no entry when it is inserted.
 """
 from django.db import migrations
 
+from papers.migration_ops import postgres_only
+
 FUNCTION = """
 CREATE OR REPLACE FUNCTION papers_paper_on_site() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
@@ -68,16 +70,6 @@ ALTER TABLE papers_paper DROP COLUMN IF EXISTS on_site;
 """
 
 
-def create(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(CREATE)
-
-
-def drop(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(DROP)
-
-
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -85,5 +77,5 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.RunPython(create, drop),
+        postgres_only(CREATE, DROP),
     ]
