@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from editorial.models import AuditEntry
 from papers.models import Digest, Summary
+from papers.services.revisions import CHANGED, copy_revisions
 from papers.services.transitions import Change
 
 REASON_MAX = 100  # characters of a revision's change reason (django-simple-history's column)
@@ -74,21 +75,8 @@ def _history_user(changes: list[Change]):
 
 def _revisions_sql(changes: list[Change]) -> None:
     """A revision of each entry, copied from its stored row, so its history shows who changed the state and why."""
-    history = Summary.history.model
-    quote = connection.ops.quote_name
-    tracked = [quote(field.column) for field in history.tracked_fields]
-    extra = [_column(history, name) for name in (
-        "history_date", "history_change_reason", "history_type", "history_user")]
-    user = _history_user(changes)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {quote(history._meta.db_table)} ({', '.join(tracked + extra)}) "
-            f"SELECT {', '.join('s.' + column for column in tracked)}, %s, r.reason, '~', %s "
-            f"FROM {quote(Summary._meta.db_table)} AS s "
-            "JOIN unnest(%s::bigint[], %s::text[]) WITH ORDINALITY AS r(id, reason, n) ON s.id = r.id ORDER BY r.n",
-            [timezone.now(), user.pk if user is not None else None, [c.instance.pk for c in changes],
-             [_reason(c) for c in changes]],
-        )
+    copy_revisions([c.instance.pk for c in changes], [_reason(c) for c in changes], history_type=CHANGED,
+                   user=_history_user(changes))
 
 
 def _revisions(changes: list[Change]) -> None:

@@ -12,6 +12,7 @@ import logging
 from django.db import IntegrityError, connection, transaction
 
 from papers.models import Generation, Paper, Summary
+from papers.services.revisions import save_with_revision
 from papers.services.summaries import machine_updates, summary_apply_generation
 from papers.summary_fields import empty_value
 from papers.summarizers import get_backend
@@ -91,7 +92,7 @@ def _first_generation(paper: Paper, backend, input_hash: str, result, language: 
     updates, _ = machine_updates(summary, {}, _output({}, result))
     for name, value in updates.items():
         setattr(summary, name, value)
-    summary.save()  # an entry created by another worker meanwhile: IntegrityError, and the caller tries again
+    save_with_revision(summary)  # an entry created by another worker meanwhile: IntegrityError, and the caller tries again
     generation = _generation(summary, backend, input_hash, result, {})
     Summary.objects.filter(pk=summary.pk).update(generation=generation)
     summary.generation = generation

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from papers.services.merge import three_way_merge
 from papers.models import Generation, Summary
+from papers.services.revisions import save_with_revision
 
 
 def machine_updates(summary: Summary, base: dict, incoming: dict) -> tuple[dict, set[str]]:
@@ -57,5 +58,5 @@ def summary_apply_generation(*, summary: Summary, generation: Generation) -> set
     for name, value in updates.items():
         setattr(summary, name, value)
     summary.generation = generation
-    summary.save()
+    save_with_revision(summary)
     return set(summary.merge_conflicts)
