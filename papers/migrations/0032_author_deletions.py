@@ -11,8 +11,6 @@ because its value is seen by every session at once, committed or not.
 """
 from django.db import migrations
 
-from papers.migration_ops import postgres_only
-
 CREATE = """
 CREATE SEQUENCE IF NOT EXISTS papers_author_deletions;
 CREATE OR REPLACE FUNCTION papers_author_deleted() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -31,6 +29,16 @@ DROP SEQUENCE IF EXISTS papers_author_deletions;
 """
 
 
+def create(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute(CREATE)
+
+
+def drop(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute(DROP)
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -38,5 +46,5 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        postgres_only(CREATE, DROP),
+        migrations.RunPython(create, drop),
     ]

@@ -23,8 +23,6 @@ New papers start false: a paper has no entry when it is inserted.
 """
 from django.db import migrations
 
-from papers.migration_ops import postgres_only
-
 FUNCTION = """
 CREATE OR REPLACE FUNCTION papers_paper_on_site() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
@@ -70,6 +68,16 @@ ALTER TABLE papers_paper DROP COLUMN IF EXISTS on_site;
 """
 
 
+def create(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute(CREATE)
+
+
+def drop(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute(DROP)
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -77,5 +85,5 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        postgres_only(CREATE, DROP),
+        migrations.RunPython(create, drop),
     ]
