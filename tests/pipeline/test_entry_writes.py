@@ -33,25 +33,6 @@ def test_a_new_entry_is_written_once_with_its_machine_text(fake_llm, paper):
 
 
 
-@pytest.mark.django_db
-def test_new_machine_text_over_an_edit_is_one_changed_revision_of_what_was_stored(fake_llm, paper):
-    """The revision is the stored row (copied by the database): the editor's kept field and the new machine text."""
-    fake_llm("good")
-    summary_generate(paper=paper)
-    summary = Summary.objects.get(paper=paper)
-    summary.headline_zh = "编辑改过的标题"
-    summary.save()
-    fake_llm("good")
-    summary_generate(paper=paper, force=True)
-
-    summary.refresh_from_db()
-    latest, edited, created = summary.history.order_by("-history_id")
-    assert [r.history_type for r in (latest, edited, created)] == ["~", "~", "+"]
-    assert latest.history_user is None and latest.history_change_reason is None
-    assert (latest.revision, latest.headline_zh, latest.generation_id) == (
-        summary.revision, "编辑改过的标题", summary.generation_id)
-
-
 def waiting_for_a_lock() -> bool:
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM pg_locks WHERE NOT granted")

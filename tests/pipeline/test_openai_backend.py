@@ -104,7 +104,7 @@ def test_transient_failures_raise_for_the_task_to_retry(fake_llm, paper, behavio
     assert not Generation.objects.filter(summary__paper=paper).exists()
 
 
-def test_editor_text_survives_a_new_machine_answer(fake_llm, paper):
+def test_editor_text_survives_a_new_machine_answer_and_the_revision_records_what_was_stored(fake_llm, paper):
     fake_llm("good")
     summary_generate(paper=paper)
     summary = Summary.objects.get(paper=paper)
@@ -113,4 +113,10 @@ def test_editor_text_survives_a_new_machine_answer(fake_llm, paper):
     summary_generate(paper=paper, force=True)
     summary.refresh_from_db()
     assert summary.title_zh == "编辑改过的标题"
+    # One revision per write, the machine's copied from the stored row by the database: the kept edit, the new text.
+    latest, edited, created = summary.history.order_by("-history_id")
+    assert [r.history_type for r in (latest, edited, created)] == ["~", "~", "+"]
+    assert latest.history_user is None and latest.history_change_reason is None
+    assert (latest.revision, latest.title_zh, latest.generation_id) == (
+        summary.revision, "编辑改过的标题", summary.generation_id)
     assert json.dumps(summary.generation.output, ensure_ascii=False).count("全知计划V2：迈向开放世界的通用关系理解") == 1
