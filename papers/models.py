@@ -214,8 +214,8 @@ class PaperQuerySet(models.QuerySet):
         Shared authors and tags are counted from the link tables alone, each
         over a bounded number of candidates (the most recently imported papers
         of each author and of each tag, counted for how many authors or tags
-        they share), and only those are checked
-        for being published; equals go to the paper imported last.
+        they share), and only those are checked for being published; equals
+        go to the paper imported last.
         Joining first costs what the authors' whole output costs: a paper
         by prolific authors (1,800 authorships) took 54 ms that way, and
         aggregating every paper of a broad tag or topic over 100 ms.
@@ -284,6 +284,7 @@ def _shared_authors(paper_id: int, author_ids: list[int], db) -> dict[int, int]:
             [author_ids, paper_id, RELATED_CANDIDATES, RELATED_CANDIDATES],
         )
         return dict(cursor.fetchall())
+
 
 # Loaded for pages, never shown on an entry card (papers/site/fragments.py, templates/papers/includes/entry.html).
 CARD_UNUSED_FIELDS = (
