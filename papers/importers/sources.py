@@ -73,6 +73,17 @@ class InputFile:
 
     def lines(self) -> Iterator[Line]:
         """Decoded lines, numbered from 1, streaming (never the whole file)."""
+        for number, raw_line in self.raw_lines():
+            try:
+                text = raw_line.decode("utf-8")
+                valid = True
+            except UnicodeDecodeError:
+                text = raw_line.decode("utf-8", errors="replace")
+                valid = False
+            yield Line(number, text.rstrip("\r\n"), valid)
+
+    def raw_lines(self) -> Iterator[tuple[int, bytes]]:
+        """The lines as bytes, numbered from 1, without the BOM, for a parser that reads UTF-8 itself (orjson)."""
         with self.open() as stream:
             number = 0
             try:
@@ -80,13 +91,7 @@ class InputFile:
                     number += 1
                     if number == 1 and raw_line.startswith(b"\xef\xbb\xbf"):
                         raw_line = raw_line[3:]  # BOM
-                    try:
-                        text = raw_line.decode("utf-8")
-                        valid = True
-                    except UnicodeDecodeError:
-                        text = raw_line.decode("utf-8", errors="replace")
-                        valid = False
-                    yield Line(number, text.rstrip("\r\n"), valid)
+                    yield number, raw_line
             except (OSError, EOFError) as exc:
                 raise InputError(self.name, f"input is truncated or corrupt: {exc}", line=number + 1) from exc
 

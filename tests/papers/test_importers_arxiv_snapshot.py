@@ -132,9 +132,16 @@ def test_authors_without_authors_parsed():
 
 
 def test_blank_lines_are_skipped(sample_lines):
-    papers, failures = parse(jsonl(sample_lines[0], "", "   ", sample_lines[1]))
+    papers, failures = parse(jsonl(sample_lines[0], "", "   ", "\u3000\t", sample_lines[1]))
     assert failures == []
-    assert [p.line for p in papers] == [1, 4]
+    assert [p.line for p in papers] == [1, 5]
+
+
+def test_byte_order_mark_and_windows_line_ends(sample_lines):
+    data = b"\xef\xbb\xbf" + "\r\n".join(sample_lines[:3]).encode() + b"\r\n"
+    papers, failures = parse(from_bytes("snapshot.jsonl", data))
+    assert failures == []
+    assert [(p.line, p.arxiv_id) for p in papers] == [(1, "0704.0001"), (2, "hep-th/9901001"), (3, "2402.19474")]
 
 
 # --- bad lines fail alone ---------------------------------------------------------
