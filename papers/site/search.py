@@ -116,23 +116,40 @@ def _planner_knows(queryset: QuerySet, terms: list[str]) -> bool:
     return bool(lexemes) and all(lexeme in common for lexeme in lexemes)
 
 
+def _few_matches(queryset: QuerySet, found: QuerySet, terms: list[str]) -> list[tuple] | None:
+    """Every match as (published, arXiv id, pk) when it is a word the planner does not know with few matches; else None.
+
+    A rare word comes first from the GIN index alone: walking a date index
+    until enough matches turn up reads the whole table for a word the planner
+    wrongly thinks common (23 s at a million papers for a word in 0.05% of
+    them).  Only a word with more matches than ``RARE_MATCHES`` is looked for
+    along the index, where it turns up soon.  Not for a word the planner knows:
+    collecting the first 2,001 matches of a word in a tenth of the papers
+    builds its whole bitmap first (75 ms at 100,000 papers) for nothing.
+    The columns come along, so that the newest are picked here rather than
+    by reading every match again.
+    """
+    if not terms or not is_postgres() or _planner_knows(queryset, terms):
+        return None
+    few = list(found.order_by().values_list("published", "arxiv_id", "pk")[: RARE_MATCHES + 1])
+    return few if len(few) <= RARE_MATCHES else None
+
+
+def _newest_first(rows):
+    """Rows starting (published, arXiv id, …) in the order of the walk, ``-published, -arxiv_id``: no date first."""
+    return sorted(rows, key=lambda row: (row[0] is None, row[0] or date.min, row[1]), reverse=True)
+
+
 def matching_newest_cheaply(queryset: QuerySet, query: str, terms: list[str] | None = None) -> QuerySet:
     """``matching``, in a shape whose newest few (any ORDER BY … LIMIT along an index) PostgreSQL finds cheaply.
 
-    A rare word comes first from the GIN index alone, its matches listed by id:
-    walking a date index until enough matches turn up reads the whole table for
-    a word the planner wrongly thinks common (23 s at a million papers for a
-    word in 0.05% of them).  Only a word with more matches than that is looked
-    for along the index, where it turns up soon.  Not for a word the planner
-    knows: collecting the first 2,001 matches of a word in a tenth of the
-    papers builds its whole bitmap first (75 ms at 100,000 papers) for nothing.
+    A rare word's matches are listed by id (see ``_few_matches``).
     """
     terms = _terms(query) if terms is None else terms
     found = matching(queryset, query, terms)
-    if terms and is_postgres() and not _planner_knows(queryset, terms):
-        few = list(found.order_by().values_list("pk", flat=True)[: RARE_MATCHES + 1])
-        if len(few) <= RARE_MATCHES:
-            return with_pks(queryset.model.objects.all(), few)  # (they passed the filters already)
+    few = _few_matches(queryset, found, terms)
+    if few is not None:
+        return with_pks(queryset.model.objects.all(), [pk for *_, pk in few])  # (they passed the filters already)
     return found
 
 
@@ -148,11 +165,15 @@ def search(queryset: QuerySet, query: str) -> tuple[list[int], bool]:
     terms = _terms(query)
     if not terms:
         return [], False
-    newest = matching_newest_cheaply(queryset, query, terms).order_by("-published", "-arxiv_id").values("pk")
-    newest = newest[: CANDIDATES + 1]
-    # Ranked in an outer query, so only the candidates are ranked: in one query PostgreSQL ranks every
-    # match before its top-N sort (17 ms for a word in 1% of 100,000 papers).
-    candidates = queryset.model.objects.filter(pk__in=newest)
+    found = matching(queryset, query, terms)
+    few = _few_matches(queryset, found, terms)
+    if few is not None:  # the newest of a rare word's matches, known already: only they are read again
+        candidates = with_pks(queryset.model.objects.all(), [pk for *_, pk in _newest_first(few)[: CANDIDATES + 1]])
+    else:
+        newest = found.order_by("-published", "-arxiv_id").values("pk")[: CANDIDATES + 1]
+        # Ranked in an outer query, so only the candidates are ranked: in one query PostgreSQL ranks every
+        # match before its top-N sort (17 ms for a word in 1% of 100,000 papers).
+        candidates = queryset.model.objects.filter(pk__in=newest)
     if is_postgres():
         candidates = candidates.annotate(rank=SearchRank(F("search_vector"), _ts_query(terms)))
     else:

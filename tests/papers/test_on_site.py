@@ -55,6 +55,20 @@ def test_an_entry_created_published_raw_sql_and_deletion_all_count():
     assert on_site(draft.paper) == [False]
 
 
+def test_an_entry_moved_to_another_paper_takes_the_flag_along():
+    moved = SummaryFactory(published=True)
+    left, other = moved.paper, PaperFactory()
+    with connection.cursor() as cursor:  # nothing in the product moves an entry; a script or psql might
+        cursor.execute("UPDATE papers_summary SET paper_id = %s WHERE id = %s", [other.pk, moved.pk])
+    assert on_site(left, other) == [False, True]
+
+
+def test_searchable_is_published_without_the_join():
+    """The public search reads the flag alone: no join to the entries for each match."""
+    sql = str(Paper.objects.searchable().query)
+    assert "on_site" in sql and "papers_summary" not in sql
+
+
 def test_saving_a_stale_copy_of_the_paper_cannot_undo_a_publish():
     summary = SummaryFactory(published=False)
     stale = Paper.objects.get(pk=summary.paper_id)  # read before the publish
