@@ -135,9 +135,13 @@ def _few_matches(queryset: QuerySet, found: QuerySet, terms: list[str]) -> list[
     return few if len(few) <= RARE_MATCHES else None
 
 
-def _newest_first(rows):
-    """Rows starting (published, arXiv id, …) in the order of the walk, ``-published, -arxiv_id``: no date first."""
-    return sorted(rows, key=lambda row: (row[0] is None, row[0] or date.min, row[1]), reverse=True)
+def _newest_first(rows: list[tuple]) -> list[tuple]:
+    """Rows (published, arXiv id, pk) in the order of the walk, ``-published, -arxiv_id``: no date first.
+
+    Compared as tuples, without a key function: a rare word's 2,000 rows are sorted on every search.
+    """
+    undated = sorted((row for row in rows if row[0] is None), reverse=True)
+    return undated + sorted((row for row in rows if row[0] is not None), reverse=True)
 
 
 def matching_newest_cheaply(queryset: QuerySet, query: str, terms: list[str] | None = None) -> QuerySet:
