@@ -221,39 +221,31 @@ class PaperQuerySet(models.QuerySet):
         by prolific authors (1,800 authorships) took 54 ms that way, and
         aggregating every paper of a broad tag or topic over 100 ms.
         """
-        from django.contrib.contenttypes.models import ContentType
-        from taggit.models import TaggedItem
-
         by_author = by_tag = {}
         author_ids = [a.author_id for a in paper.authorships.all()]
         if author_ids:
             by_author = _shared_authors(paper.pk, author_ids, connections[self.db])
         tag_ids = [t.pk for t in paper.tags.all()]
         if tag_ids:
-            # Per tag its newest papers only (index papers_taggeditem_tag_newest): counting every paper of
-            # a broad tag (a third of a million papers) took 30-70 ms a page; a rare tag gives all of its own.
-            paper_type = ContentType.objects.get_for_model(Paper)
-            by_tag = Counter()
-            for tag_id in tag_ids:
-                by_tag.update(TaggedItem.objects.filter(tag_id=tag_id, content_type=paper_type)
-                              .exclude(object_id=paper.pk).order_by("-object_id")
-                              .values_list("object_id", flat=True)[:RELATED_CANDIDATES])
+            by_tag = _shared_tags(paper.pk, tag_ids, connections[self.db])
         ranked = sorted(set(by_author) | set(by_tag), key=lambda pk: (by_author.get(pk, 0), by_tag.get(pk, 0), pk),
                         reverse=True)
-        # Which are published, from the indexes alone (no ORDER BY, so no column of the paper's row: reading
-        # each candidate's row for its date was a random read per candidate on a cold cache, 20 ms for 600),
-        # the best few first: nearly always enough, and 600 probes of two indexes took 7 ms.
-        ids: list[int] = []
-        for chunk in (ranked[:limit * 4], ranked[limit * 4:]):
-            live = set(self.published().filter(pk__in=chunk).order_by().values_list("pk", flat=True)) if chunk else ()
-            ids += [pk for pk in chunk if pk in live][: limit - len(ids)]
-            if len(ids) == limit:
-                break
         # Only what a related link shows (its title in either language).
         links = self.select_related("summary").only("arxiv_id", "title", "published", "summary__headline_zh",
                                                      "summary__title_zh", "summary__status")
-        found = links.in_bulk(ids) if ids else {}
-        related = [found[pk] for pk in ids]
+        # The best few read with their links, the published ones kept: nearly always enough, in one query.
+        best = ranked[:limit * 4]
+        found = links.published().in_bulk(best) if best else {}
+        related = [found[pk] for pk in best if pk in found][:limit]
+        rest = ranked[limit * 4:]
+        if len(related) < limit and rest:
+            # The rest checked from the indexes alone (no column of the paper's row: reading each candidate's
+            # row was a random read per candidate on a cold cache, 20 ms for 600), then the few links read.
+            live = set(self.published().filter(pk__in=rest).order_by().values_list("pk", flat=True))
+            more = [pk for pk in rest if pk in live][: limit - len(related)]
+            found = links.in_bulk(more) if more else {}
+            related += [found[pk] for pk in more]
+        ids = [p.pk for p in related]
         if len(related) < limit and paper.topic_id:
             related += (links.published().filter(topic_id=paper.topic_id).exclude(pk__in=[paper.pk, *ids])
                         .order_by(F("published").desc(nulls_last=True), "-arxiv_id")[: limit - len(related)])
@@ -285,6 +277,36 @@ def _shared_authors(paper_id: int, author_ids: list[int], db) -> dict[int, int]:
             [author_ids, paper_id, RELATED_CANDIDATES, RELATED_CANDIDATES],
         )
         return dict(cursor.fetchall())
+
+
+def _shared_tags(paper_id: int, tag_ids: list[int], db) -> Counter:
+    """Other papers → how many of these tags they share, over each tag's newest ``RELATED_CANDIDATES`` papers.
+
+    Per tag its newest papers only (index ``papers_taggeditem_tag_newest``):
+    counting every paper of a broad tag (a third of a million papers) took
+    30-70 ms a page.  On PostgreSQL one statement for all the tags, as for the
+    authors; elsewhere one per tag.
+    """
+    from django.contrib.contenttypes.models import ContentType
+    from taggit.models import TaggedItem
+
+    paper_type = ContentType.objects.db_manager(db.alias).get_for_model(Paper)
+    if db.vendor != "postgresql":
+        counts = Counter()
+        for tag_id in tag_ids:
+            counts.update(TaggedItem.objects.using(db.alias).filter(tag_id=tag_id, content_type=paper_type)
+                          .exclude(object_id=paper_id).order_by("-object_id")
+                          .values_list("object_id", flat=True)[:RELATED_CANDIDATES])
+        return counts
+    with db.cursor() as cursor:
+        cursor.execute(
+            f"SELECT newest.object_id, count(*) FROM unnest(%s::int[]) AS t(id) "
+            f"CROSS JOIN LATERAL (SELECT i.object_id FROM {TaggedItem._meta.db_table} AS i WHERE i.tag_id = t.id "
+            f"AND i.content_type_id = %s AND i.object_id <> %s ORDER BY i.object_id DESC LIMIT %s) AS newest "
+            f"GROUP BY newest.object_id",
+            [tag_ids, paper_type.pk, paper_id, RELATED_CANDIDATES],
+        )
+        return Counter(dict(cursor.fetchall()))
 
 
 # Loaded for pages, never shown on an entry card (papers/site/fragments.py, templates/papers/includes/entry.html).

@@ -380,3 +380,25 @@ def test_withdrawn_entries_and_digests_leave_every_page_that_listed_them(client,
     transitions.state_change(objects=list(Digest.objects.filter(date="2024-02-29")), action="unpublish",
                              target=Status.UNPUBLISHED)
     assert client.get(f"/paper/{other.arxiv_id}/").context["digests"] == []
+
+
+@pytest.mark.django_db
+def test_related_papers_count_tags_shared_across_the_papers_tags(monkeypatch):
+    """Two shared tags outrank one, however new; and each tag is counted over its own newest papers only."""
+    import papers.models
+    from tests.factories import PaperFactory, SummaryFactory
+
+    def published_paper(*tags):
+        paper = SummaryFactory(published=True, paper=PaperFactory(authors=[], topic=None)).paper
+        paper.tags.set(list(tags))
+        return paper
+
+    both = published_paper("alpha", "beta")
+    one = [published_paper("alpha") for _ in range(2)]
+    draft = SummaryFactory(published=False, paper=PaperFactory(authors=[], topic=None)).paper
+    draft.tags.set(["alpha", "beta"])
+    paper = published_paper("alpha", "beta")
+
+    assert Paper.objects.related_to(paper) == [both, one[1], one[0]]  # the draft shares both and is left out
+    monkeypatch.setattr(papers.models, "RELATED_CANDIDATES", 2)  # alpha's newest two: the draft and one[1]
+    assert Paper.objects.related_to(paper) == [one[1], both]  # "both" now shares beta only
