@@ -143,12 +143,17 @@ def name_pool(rng: random.Random) -> list[tuple[str, str]]:
 
 def wrap(words: list[str], width: int, separator: str) -> str:
     """Break lines the way the snapshot does (titles: "\\n  ", abstracts: "\\n")."""
-    lines = [words[0]]
+    # Each line's length kept as it grows, its words joined once: the generator spent a quarter of its
+    # time here (a million records take minutes), and the text must stay the same for the same seed.
+    lines, line, length = [], [words[0]], len(words[0])
     for word in words[1:]:
-        if len(lines[-1]) + 1 + len(word) > width:
-            lines.append(word)
+        if length + 1 + len(word) > width:
+            lines.append(" ".join(line))
+            line, length = [word], len(word)
         else:
-            lines[-1] += " " + word
+            line.append(word)
+            length += 1 + len(word)
+    lines.append(" ".join(line))
     return separator.join(lines)
 
 
