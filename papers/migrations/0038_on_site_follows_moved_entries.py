@@ -35,8 +35,20 @@ CREATE TRIGGER papers_summary_updated_on_site AFTER UPDATE ON papers_summary
     REFERENCING OLD TABLE AS before_change NEW TABLE AS changed
     FOR EACH STATEMENT EXECUTE FUNCTION papers_paper_on_site();
 """
-# Back to the trigger of 0037; the function's UPDATE branch is then never taken.
+# Back to 0037's function and trigger (the UPDATE branch above reads a table only this trigger names).
 BACKWARD = """
+CREATE OR REPLACE FUNCTION papers_paper_on_site() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'TRUNCATE' THEN
+        UPDATE papers_paper SET on_site = false WHERE on_site;
+        RETURN NULL;
+    END IF;
+    UPDATE papers_paper AS p SET on_site = NOT p.on_site
+    FROM (SELECT DISTINCT paper_id FROM changed) AS c
+    WHERE p.id = c.paper_id AND p.on_site <> EXISTS (
+        SELECT 1 FROM papers_summary AS s WHERE s.paper_id = p.id AND s.status = 'published');
+    RETURN NULL;
+END $$;
 DROP TRIGGER IF EXISTS papers_summary_updated_on_site ON papers_summary;
 CREATE TRIGGER papers_summary_updated_on_site AFTER UPDATE ON papers_summary
     REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION papers_paper_on_site();

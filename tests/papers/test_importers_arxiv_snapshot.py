@@ -12,7 +12,7 @@ import json
 
 import pytest
 
-from papers.importers import arxiv_snapshot
+from papers.importers import arxiv_snapshot, paperdesk_export
 from papers.importers.records import PaperRecord, ParseFailure
 from papers.importers.sources import InputError, from_bytes, from_path
 
@@ -267,3 +267,15 @@ def test_a_record_found_plain_at_once_is_what_the_field_by_field_pass_leaves():
         shortcuts += records.is_plain(records._paper_text(record))
         assert records.with_plain_text(record) == by_field
     assert 200 < shortcuts < 2800  # the shortcut was taken, and not always
+
+
+@pytest.mark.parametrize("bad, reason", [
+    (b'{"id": "2402.00001", "title": "\xed\xa0\x80"}', "invalid UTF-8"),  # a surrogate, encoded
+    (b'\xef\xbb\xbf{"id": "2402.00001", "title": "BOM mid-file"}', "malformed JSON"),  # only line 1 may have one
+    (b'{\x00}\x00', "malformed JSON"),  # NUL bytes (the standard library's json reads this as UTF-16)
+])
+@pytest.mark.parametrize("module", [arxiv_snapshot, paperdesk_export])
+def test_each_json_lines_format_refuses_bytes_that_are_not_a_utf8_json_line(sample_lines, module, bad, reason):
+    data = (sample_lines[0] + "\n").encode() + bad + b"\n" + (sample_lines[2] + "\n").encode()
+    failures = [item for item in module.parse(from_bytes("lines.jsonl", data)) if isinstance(item, ParseFailure)]
+    assert [(f.line, reason in f.reason) for f in failures if f.line == 2] == [(2, True)]
