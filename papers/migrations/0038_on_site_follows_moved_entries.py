@@ -8,13 +8,16 @@ as published.  The UPDATE trigger now reads the rows before the change too.
 """
 from django.db import migrations
 
-FUNCTION = """
+# The function as 0037 made it, from its parts; this migration adds the UPDATE branch between them.
+TRUNCATED = """
 CREATE OR REPLACE FUNCTION papers_paper_on_site() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF TG_OP = 'TRUNCATE' THEN
         UPDATE papers_paper SET on_site = false WHERE on_site;
         RETURN NULL;
     END IF;
+"""
+MOVED = """
     IF TG_OP = 'UPDATE' THEN
         UPDATE papers_paper AS p SET on_site = NOT p.on_site
         FROM (SELECT paper_id FROM changed UNION SELECT paper_id FROM before_change) AS c
@@ -22,6 +25,8 @@ BEGIN
             SELECT 1 FROM papers_summary AS s WHERE s.paper_id = p.id AND s.status = 'published');
         RETURN NULL;
     END IF;
+"""
+CHANGED = """
     UPDATE papers_paper AS p SET on_site = NOT p.on_site
     FROM (SELECT DISTINCT paper_id FROM changed) AS c
     WHERE p.id = c.paper_id AND p.on_site <> EXISTS (
@@ -29,31 +34,18 @@ BEGIN
     RETURN NULL;
 END $$;
 """
-FORWARD = FUNCTION + """
+FORWARD = TRUNCATED + MOVED + CHANGED + """
 DROP TRIGGER IF EXISTS papers_summary_updated_on_site ON papers_summary;
 CREATE TRIGGER papers_summary_updated_on_site AFTER UPDATE ON papers_summary
     REFERENCING OLD TABLE AS before_change NEW TABLE AS changed
     FOR EACH STATEMENT EXECUTE FUNCTION papers_paper_on_site();
 """
-# Back to 0037's function and trigger (the UPDATE branch above reads a table only this trigger names).
-BACKWARD = """
-CREATE OR REPLACE FUNCTION papers_paper_on_site() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    IF TG_OP = 'TRUNCATE' THEN
-        UPDATE papers_paper SET on_site = false WHERE on_site;
-        RETURN NULL;
-    END IF;
-    UPDATE papers_paper AS p SET on_site = NOT p.on_site
-    FROM (SELECT DISTINCT paper_id FROM changed) AS c
-    WHERE p.id = c.paper_id AND p.on_site <> EXISTS (
-        SELECT 1 FROM papers_summary AS s WHERE s.paper_id = p.id AND s.status = 'published');
-    RETURN NULL;
-END $$;
+# Back to 0037's function and trigger: the UPDATE branch reads a table only this migration's trigger names.
+BACKWARD = TRUNCATED + CHANGED + """
 DROP TRIGGER IF EXISTS papers_summary_updated_on_site ON papers_summary;
 CREATE TRIGGER papers_summary_updated_on_site AFTER UPDATE ON papers_summary
     REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION papers_paper_on_site();
 """
-
 
 def forward(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
