@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from editorial.diffs import as_text
 from papers.models import Correction, Status, Summary
-from papers.services.bulk import one_of
+from papers.fixed_queries import one_of
 from papers.services.transitions import Change
 
 

@@ -12,7 +12,7 @@ from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.contrib.postgres.search import SearchVectorField
 from django.db import connection, connections, models
 from django.db.backends.ddl_references import Statement
-from django.db.models import BooleanField, Count, Expression, F, OuterRef, Prefetch, Q, Subquery
+from django.db.models import BooleanField, Count, Expression, F, OuterRef, Q, Subquery
 from django.db.models.functions import Upper
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -20,6 +20,7 @@ from simple_history.models import HistoricalRecords
 from taggit.managers import TaggableManager
 
 from papers import summary_fields
+from papers.fixed_queries import FixedQuery, one_of
 from papers.markup import key_points_html
 
 
@@ -181,12 +182,6 @@ class PaperQuerySet(models.QuerySet):
         """
         return self.order_by("-summary__published_at", "pk")
 
-    def for_listing(self):
-        """Everything a list page shows, in a constant number of queries (tags: detail pages only)."""
-        return self.select_related("summary", "topic").defer("search_vector").prefetch_related(
-            Prefetch("authorships", queryset=Authorship.objects.select_related("author").order_by("position")),
-        )
-
     def for_cards(self):
         """What an entry card shows (``papers.site.fragments.attach_cards`` adds the authors), and nothing else.
 
@@ -199,7 +194,7 @@ class PaperQuerySet(models.QuerySet):
     def for_feeds(self):
         """What a feed item shows: a card's columns and when its entry last changed (authors: ``attach_authors``).
 
-        ``for_listing``'s model instance per authorship and author was most of a
+        A model instance per authorship and author was most of a
         feed's 19 ms of CPU (650 instances for 50 items).
         """
         return self.select_related("summary", "topic").defer(
@@ -209,7 +204,8 @@ class PaperQuerySet(models.QuerySet):
         """What a summarizer reads (its prompt and the input hash), not the search vector and the rest of the row."""
         return self.only("arxiv_id", "version", "title", "abstract")
 
-    def related_to(self, paper: Paper, limit: int = 5) -> list[Paper]:
+    def related_to(self, paper: Paper, limit: int = 5, *, author_ids: list[int] | None = None,
+                   tag_ids: list[int] | None = None) -> list[Paper]:
         """Published papers sharing authors, then tags, most shared first; then the newest of its topic.
 
         Shared authors and tags are counted from the link tables alone, each
@@ -222,20 +218,20 @@ class PaperQuerySet(models.QuerySet):
         aggregating every paper of a broad tag or topic over 100 ms.
         """
         by_author = by_tag = {}
-        author_ids = [a.author_id for a in paper.authorships.all()]
+        if author_ids is None:  # the page passes the ids it has read already
+            author_ids = [a.author_id for a in paper.authorships.all()]
         if author_ids:
             by_author = _shared_authors(paper.pk, author_ids, connections[self.db])
-        tag_ids = [t.pk for t in paper.tags.all()]
+        if tag_ids is None:
+            tag_ids = [t.pk for t in paper.tags.all()]
         if tag_ids:
             by_tag = _shared_tags(paper.pk, tag_ids, connections[self.db])
         ranked = sorted(set(by_author) | set(by_tag), key=lambda pk: (by_author.get(pk, 0), by_tag.get(pk, 0), pk),
                         reverse=True)
-        # Only what a related link shows (its title in either language).
-        links = self.select_related("summary").only("arxiv_id", "title", "published", "summary__headline_zh",
-                                                     "summary__title_zh", "summary__status")
+        links = _related_links(self)
         # The best few read with their links, the published ones kept: nearly always enough, in one query.
         best = ranked[:limit * 4]
-        found = links.published().in_bulk(best) if best else {}
+        found = {paper.pk: paper for paper in PUBLISHED_LINKS(ids=best)} if best else {}
         related = [found[pk] for pk in best if pk in found][:limit]
         rest = ranked[limit * 4:]
         if len(related) < limit and rest:
@@ -253,6 +249,16 @@ class PaperQuerySet(models.QuerySet):
 
 
 RELATED_CANDIDATES = 200  # papers per shared-author and shared-tag count, for the related links
+
+
+def _related_links(papers: PaperQuerySet) -> PaperQuerySet:
+    """Only what a related link shows (its title in either language)."""
+    return papers.select_related("summary").only("arxiv_id", "title", "published", "summary__headline_zh",
+                                                 "summary__title_zh", "summary__status")
+
+
+PUBLISHED_LINKS = FixedQuery(lambda ids: _related_links(Paper.objects.published()).filter(pk__in=one_of(ids, "bigint")),
+                             ids=list)
 
 
 def _shared_authors(paper_id: int, author_ids: list[int], db) -> dict[int, int]:

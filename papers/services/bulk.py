@@ -13,8 +13,8 @@ from contextlib import contextmanager
 from itertools import chain
 
 from django.db import DataError, IntegrityError, connection
-from django.db.models.expressions import RawSQL
 from django.utils import timezone
+
 
 from papers.importers import paper_rows
 from papers.importers.paper_rows import EncodedPaper
@@ -243,13 +243,3 @@ def _missing(model, ids: set[int]) -> int:
     ids = list(ids)
     return len(ids) - sum(model.objects.filter(pk__in=ids[i:i + 500]).count() for i in range(0, len(ids), 500))
 
-
-def one_of(values, sql_type: str):
-    """``values`` for an ``__in`` lookup of a whole batch.
-
-    On PostgreSQL one array parameter: a list becomes one parameter per value,
-    and 2,000 of them cost 40 ms to bind and plan, more than the lookup.
-    """
-    if _postgres():
-        return RawSQL(f"SELECT unnest(%s::{sql_type}[])", (list(values),))
-    return list(values)

@@ -32,7 +32,7 @@ from django.db.models import Count, Value
 from taggit.models import Tag, TaggedItem
 
 from papers.models import Author, AuthorCount, Authorship, Paper, Status, Summary, TagCount, Topic, TopicCount
-from papers.services.bulk import one_of
+from papers.fixed_queries import one_of
 
 logger = logging.getLogger("papers.services.published_counts")
 

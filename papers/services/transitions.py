@@ -30,7 +30,7 @@ from django.utils.translation import gettext
 
 from papers.models import Digest, ErrorReport, Status, Summary
 from papers.services import published_counts
-from papers.services.bulk import one_of
+from papers.fixed_queries import one_of
 from papers.signals import PUBLIC_STATES, digests_changed, papers_changed, state_changed, state_written
 
 ASSIGN = "assign"  # the action recorded for a change of assignee (the state stays)

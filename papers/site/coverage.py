@@ -12,6 +12,7 @@ import datetime as dt
 from django.conf import settings
 from django.utils.translation import gettext, ngettext, pgettext
 
+from papers.fixed_queries import FixedQuery
 from papers.models import FetchDay
 
 
@@ -22,10 +23,14 @@ def selection_label() -> str:
     return settings.ARXIV_SELECT_LABEL or gettext("keywords in the title or abstract (LLM, language model, agent, RAG)")
 
 
+# A digest page asks this on every view: its SQL is compiled once (papers.fixed_queries).
+FETCHED_DAYS = FixedQuery(lambda day: FetchDay.objects.filter(day=day, state=FetchDay.State.FETCHED).with_published()
+                          .order_by("category").only("category", "announced"), day=dt.date)
+
+
 def day_coverage(day: dt.date) -> str:
     """The sentence for ``day``, or "" if no fetch read that day."""
-    rows = [row for row in FetchDay.objects.filter(day=day, state=FetchDay.State.FETCHED).with_published()
-            .order_by("category").only("category", "announced") if row.day_papers_announced]
+    rows = [row for row in FETCHED_DAYS(day=day) if row.day_papers_announced]
     if not rows:
         return ""
     counts = pgettext("between the categories of a list", "; ").join(

@@ -5,13 +5,14 @@ import datetime as dt
 import io
 
 from django.contrib.syndication.views import Feed
-from django.shortcuts import get_object_or_404
+from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 from django.utils.html import escape
 from taggit.models import Tag
 
+from papers.fixed_queries import FixedQuery
 from papers.markup import inert_text, plain_text
 from papers.models import Paper, Topic
 from papers.site.fragments import attach_authors
@@ -40,6 +41,14 @@ class AtomFeedType(WrittenAtOnce, Atom1Feed):
     pass
 
 
+def _items(papers):
+    """A feed's items of these papers: the latest entries first (their SQL compiled once, papers.fixed_queries)."""
+    return papers.for_feeds().latest_first()[:FEED_SIZE]
+
+
+LATEST_ITEMS = FixedQuery(lambda: _items(Paper.objects.published()))
+
+
 class LatestPapersFeed(Feed):
     feed_type = RssFeed
     title = "Paperdesk"
@@ -51,11 +60,11 @@ class LatestPapersFeed(Feed):
     def get_object(self, request, slug=None):
         return None
 
-    def filter(self, queryset, obj):
-        return queryset
+    def papers(self, obj):
+        return LATEST_ITEMS()
 
     def items(self, obj=None):
-        papers = list(self.filter(Paper.objects.published().for_feeds().latest_first(), obj)[:FEED_SIZE])
+        papers = list(self.papers(obj))
         attach_authors(papers)
         return papers
 
@@ -104,12 +113,18 @@ class AtomFeed:
 class OneSubjectFeed(LatestPapersFeed):
     """Published entries of one topic or tag, found by the slug in the URL."""
 
-    model: type
     page_name = ""  # the URL name of the subject's page
-    lookup = ""  # how a paper is filtered by the subject
+    subject: FixedQuery  # the topic or tag of a slug
+    subject_items: FixedQuery  # its papers, by its pk
 
     def get_object(self, request, slug=None):
-        return get_object_or_404(self.model, slug=slug)
+        subject = self.subject.first(slug=slug)
+        if subject is None:
+            raise Http404(f"no {self.page_name} {slug}")
+        return subject
+
+    def papers(self, obj):
+        return self.subject_items(subject=obj.pk)
 
     def title(self, obj):
         return inert_text(f"Paperdesk · {self.subject_name(obj)}")
@@ -117,22 +132,23 @@ class OneSubjectFeed(LatestPapersFeed):
     def link(self, obj=None):
         return reverse(self.page_name, args=[obj.slug])
 
-    def filter(self, queryset, obj):
-        return queryset.filter(**{self.lookup: obj})
-
     def subject_name(self, obj) -> str:
         return obj.name
 
 
 class TopicFeed(OneSubjectFeed):
-    model, page_name, lookup = Topic, "topic", "topic"
+    page_name = "topic"
+    subject = FixedQuery(lambda slug: Topic.objects.filter(slug=slug), slug=str)
+    subject_items = FixedQuery(lambda subject: _items(Paper.objects.published().filter(topic=subject)), subject=int)
 
     def subject_name(self, topic) -> str:
         return f"{topic.name_zh} / {topic.name_en}"
 
 
 class TagFeed(OneSubjectFeed):
-    model, page_name, lookup = Tag, "tag", "tags"
+    page_name = "tag"
+    subject = FixedQuery(lambda slug: Tag.objects.filter(slug=slug), slug=str)
+    subject_items = FixedQuery(lambda subject: _items(Paper.objects.published().filter(tags=subject)), subject=int)
 
 
 class LatestPapersAtom(AtomFeed, LatestPapersFeed):

@@ -19,6 +19,8 @@ from django.template.loader import get_template
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
+from papers.fixed_queries import FixedQuery, one_of
+
 ENTRY_TEMPLATE = "papers/includes/entry.html"
 CARD_TIMEOUT = 60 * 60 * 24 * 7
 AUTHORS_SHOWN = 4  # as in the template's {% author_links paper.author_list 4 %}
@@ -65,17 +67,24 @@ def attach_cards(papers) -> None:
         cache.set_many(fresh, CARD_TIMEOUT)
 
 
-def attach_authors(papers: list) -> None:
-    """``paper.author_list``: (name, slug) in byline order, for all papers in one query."""
+def _bylines(paper_ids):
     from papers.models import Authorship
 
-    by_paper: dict[int, list[tuple[str, str]]] = {paper.pk: [] for paper in papers}
-    rows = (Authorship.objects.filter(paper_id__in=list(by_paper)).order_by("paper_id", "position")
-            .values_list("paper_id", "author__name", "author__slug"))
-    for paper_id, name, slug in rows:
-        by_paper[paper_id].append((name, slug))
+    return (Authorship.objects.filter(paper_id__in=one_of(paper_ids, "bigint")).order_by("paper_id", "position")
+            .values_list("paper_id", "author_id", "author__name", "author__slug"))
+
+
+BYLINES = FixedQuery(_bylines, paper_ids=list)
+
+
+def attach_authors(papers: list) -> None:
+    """``paper.author_list``: (name, slug) in byline order, and ``paper.author_ids``; for all papers in one query."""
+    by_paper: dict[int, list[tuple[int, str, str]]] = {paper.pk: [] for paper in papers}
+    for paper_id, *author in BYLINES(paper_ids=list(by_paper)):
+        by_paper[paper_id].append(author)
     for paper in papers:
-        paper.author_list = by_paper[paper.pk]
+        paper.author_list = [(name, slug) for _, name, slug in by_paper[paper.pk]]
+        paper.author_ids = [pk for pk, _, _ in by_paper[paper.pk]]
 
 
 def _safe(html: str) -> SafeString:

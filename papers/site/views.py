@@ -10,25 +10,24 @@ from __future__ import annotations
 import datetime as dt
 
 from django.core.paginator import Paginator
-from django.db.models import Prefetch, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 from taggit.models import Tag
 
+from papers.models import Author, Digest, Paper, Status, Summary, Topic
+from papers.site import page_queries as queries
+from papers.site.arxiv_links import missing, parse_pasted
 from papers.site.caching import cached_page
+from papers.site.citations import bibtex, plain_citation
 from papers.site.coverage import day_coverage
 from papers.site.filters import PaperFilter
-from papers.site.fragments import attach_cards
-from papers.models import CARD_UNUSED_FIELDS, Author, Digest, DigestEntry, Paper, Status, Summary, Topic
-from papers.site.arxiv_links import missing, parse_pasted
-from papers.site.citations import bibtex, plain_citation
+from papers.site.fragments import attach_authors, attach_cards
+from papers.site.page_queries import PAGE_SIZE
 from papers.site.search import CANDIDATES, search
 from papers.site.search_feeds import clean_params
 
-PAGE_SIZE = 20
-CORRECTIONS_SHOWN = 5  # the latest corrections a paper page lists
 
 
 class CappedPaginator(Paginator):
@@ -71,10 +70,9 @@ def _filtered_list(request, queryset, template: str, context: dict):
 @require_GET
 @cached_page(lambda request, **kw: ["home"])
 def home(request):
-    latest = Paper.objects.published().for_cards().latest_first()
-    latest = list(latest[:PAGE_SIZE])
+    latest = list(queries.LATEST_CARDS())
     attach_cards(latest)
-    return render(request, "papers/home.html", {"digests": Digest.objects.latest_per_topic(), "latest": latest})
+    return render(request, "papers/home.html", {"digests": queries.LATEST_DIGESTS(), "latest": latest})
 
 
 @require_GET
@@ -91,18 +89,15 @@ def digest_detail(request, date: str, topic: str | None = None):
         day = dt.date.fromisoformat(date)
     except ValueError:
         raise Http404("not a date")
-    digests = list(Digest.objects.published().filter(date=day).select_related("topic"))
+    digests = list(queries.DIGESTS_OF_DAY(day=day))
     if not digests:
         raise Http404("no digest published for this date")
     topic_obj = get_object_or_404(Topic, slug=topic) if topic else None
-    entries = (
-        DigestEntry.objects.published().filter(digest__in=digests)
-        .select_related("paper__summary", "paper__topic")
-        .defer(*(f"paper__{name}" for name in CARD_UNUSED_FIELDS))
-        .order_by("paper__topic__position", "digest__topic__position", "position")
-    )
+    digest_ids = [digest.pk for digest in digests]
     if topic_obj:
-        entries = entries.filter(Q(paper__topic=topic_obj) | Q(digest__topic=topic_obj))
+        entries = queries.TOPIC_ENTRIES(digests=digest_ids, topic=topic_obj.pk)
+    else:
+        entries = queries.ENTRIES(digests=digest_ids)
     seen: set[int] = set()
     entries = [e for e in entries if not (e.paper_id in seen or seen.add(e.paper_id))]  # a paper once a day
     if topic_obj and not entries:
@@ -119,26 +114,26 @@ def digest_detail(request, date: str, topic: str | None = None):
 @require_GET
 @cached_page(lambda request, arxiv_id: [f"paper:{arxiv_id}"])
 def paper_detail(request, arxiv_id: str):
-    queryset = Paper.objects.for_listing().prefetch_related(
-        Prefetch("digests", queryset=Digest.objects.published(), to_attr="published_digests"), "tags"
-    )
-    if not request.user.is_staff:
-        queryset = queryset.published()
-    paper = queryset.filter(arxiv_id=arxiv_id).first()
+    paper = (queries.STAFF_PAPER if request.user.is_staff else queries.PAPER).first(arxiv_id=arxiv_id)
     if paper is None:  # says so, and links to arXiv when it is an arXiv id
         found = parse_pasted(arxiv_id)
         return missing(request, found[0] if found else None, found[1] if found else None, asked=arxiv_id)
+    attach_authors([paper])
+    tags = list(queries.TAGS(paper=paper.pk, paper_type=queries.paper_type_id()))
     summary = getattr(paper, "summary", None)
     preview = summary is None or summary.status != Status.PUBLISHED
+    if summary is not None and summary.generation_id:
+        summary.generation = queries.MACHINE_TEXT.first(pk=summary.generation_id)  # only the text edited_fields compares
     corrected = [str(Summary._meta.get_field(n).verbose_name) for n in sorted(summary.edited_fields())] if summary else []
     # Published text the desk changed after readers had seen it (recorded by the desk from the entry's history).
-    corrections = list(summary.corrections.all()[:CORRECTIONS_SHOWN]) if summary else []
-    authors = [authorship.author.name for authorship in paper.authorships.all()]
+    corrections = list(queries.CORRECTIONS(summary=summary.pk)) if summary else []
+    authors = [name for name, _ in paper.author_list]
+    related = Paper.objects.related_to(paper, author_ids=paper.author_ids, tag_ids=[tag.pk for tag in tags])
     return render(
         request,
         "papers/paper_detail.html",
-        {"paper": paper, "summary": summary, "preview": preview, "related": Paper.objects.related_to(paper),
-         "digests": paper.published_digests, "corrected": corrected, "corrections": corrections,
+        {"paper": paper, "summary": summary, "preview": preview, "related": related, "tags": tags,
+         "digests": list(queries.PAPER_DIGESTS(paper=paper.pk)), "corrected": corrected, "corrections": corrections,
          "citation_bibtex": bibtex(paper, authors, url=request.build_absolute_uri(reverse("paper", args=[arxiv_id]))),
          "citation_text": plain_citation(paper, authors)},
     )
@@ -171,7 +166,7 @@ def search_view(request):
     filterset = PaperFilter(params, queryset=Paper.objects.searchable())
     ids, more = search(filterset.qs, query) if query else ([], False)
     page = _page(request, ids)
-    papers = Paper.objects.for_cards().in_bulk(page.object_list)
+    papers = {paper.pk: paper for paper in queries.CARDS(ids=list(page.object_list))}
     page.object_list = [papers[pk] for pk in page.object_list]
     attach_cards(page.object_list)
     return render(request, "papers/search.html", {

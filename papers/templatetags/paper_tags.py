@@ -36,9 +36,7 @@ def secondary_title(paper, lang: str) -> str:
 
 @register.simple_tag
 def author_links(authors, limit: int = 0):
-    """``authors``: (name, slug) pairs, or a paper (its prefetched authorships)."""
-    if hasattr(authors, "authorships"):
-        authors = [(a.author.name, a.author.slug) for a in authors.authorships.all()]
+    """``authors``: (name, slug) pairs (a paper's ``author_list``)."""
     shown = authors[:limit] if limit else authors
     links = format_html_join(", ", '<a href="{}">{}</a>', ((reverse("author", args=[slug]), name) for name, slug in shown))
     if limit and len(authors) > limit:

@@ -21,7 +21,7 @@ from papers.services.ingest import IngestOptions, import_sources
 from papers.services.search_index import index_papers
 from papers.site import search as search_module
 from papers.site.search import _terms, _ts_query, matching, search
-from papers.site.views import PAGE_SIZE
+from papers.site.page_queries import PAGE_SIZE
 from tests.factories import PaperFactory, SummaryFactory
 
 pytestmark = pytest.mark.django_db

@@ -8,6 +8,7 @@ import pytest
 from django.db import DataError, IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 
+from papers.fixed_queries import one_of
 from papers.importers import paper_rows
 from papers.importers.records import PaperRecord
 from papers.models import Author, Authorship, Paper, Topic
@@ -198,10 +199,10 @@ def test_one_of_matches_a_whole_batch_in_one_parameter():
     bulk.insert_papers([row("2402.19474"), row("2402.19465"), row("2402.19464")])
     wanted = ["2402.19474", "2402.19464", "2499.99999"]
     with CaptureQueriesContext(connection) as queries:
-        found = set(Paper.objects.filter(arxiv_id__in=bulk.one_of(wanted, "text")).values_list("arxiv_id", flat=True))
+        found = set(Paper.objects.filter(arxiv_id__in=one_of(wanted, "text")).values_list("arxiv_id", flat=True))
     assert found == {"2402.19474", "2402.19464"}
     assert "unnest" in queries.captured_queries[0]["sql"]
-    assert not Paper.objects.filter(arxiv_id__in=bulk.one_of([], "text")).exists()
+    assert not Paper.objects.filter(arxiv_id__in=one_of([], "text")).exists()
 
 
 @pytest.mark.django_db(transaction=True)

@@ -6,6 +6,7 @@ import logging
 
 from django.db import DatabaseError, reset_queries, transaction
 
+from papers.fixed_queries import one_of
 from papers.importers.paper_rows import EncodedPaper
 from papers.importers.records import PaperRecord
 from papers.models import Paper
@@ -98,7 +99,7 @@ def _upsert(ctx: Context, records: list[PaperRecord | EncodedPaper]) -> dict[str
 def _upsert_counted(ctx: Context, records: list[PaperRecord | EncodedPaper]) -> dict[str, str]:
     states = States()
     ids = [r.arxiv_id for r in records]
-    existing = {p.arxiv_id: p for p in Paper.objects.filter(arxiv_id__in=bulk.one_of(ids, "text"))}
+    existing = {p.arxiv_id: p for p in Paper.objects.filter(arxiv_id__in=one_of(ids, "text"))}
     paper_ids = {arxiv_id: paper.pk for arxiv_id, paper in existing.items()}
     # A record that arrived as a new paper's row is read whole where it is more than that.
     records = [r.record() if isinstance(r, EncodedPaper) and (r.arxiv_id in existing or ctx.options.auto_topic)
