@@ -54,16 +54,16 @@ CARDS = FixedQuery(lambda ids: Paper.objects.for_cards().filter(pk__in=one_of(id
 DIGESTS_OF_DAY = FixedQuery(lambda day: Digest.objects.published().filter(date=day).select_related("topic"), day=dt.date)
 
 
-def _entries(digests):
-    """A day's published entries as cards, in their digests' order."""
+def _entries(day):
+    """A day's published entries as cards, in their digests' order (the digests: those of DIGESTS_OF_DAY)."""
     return (
-        DigestEntry.objects.published().filter(digest__in=one_of(digests, "bigint"))
+        DigestEntry.objects.published().filter(digest__in=Digest.objects.published().filter(date=day))
         .select_related("paper__summary", "paper__topic")
         .defer(*(f"paper__{name}" for name in CARD_UNUSED_FIELDS))
         .order_by("paper__topic__position", "digest__topic__position", "position")
     )
 
 
-ENTRIES = FixedQuery(_entries, digests=list)
-TOPIC_ENTRIES = FixedQuery(lambda digests, topic: _entries(digests).filter(Q(paper__topic=topic) | Q(digest__topic=topic)),
-                           digests=list, topic=int)
+ENTRIES = FixedQuery(_entries, day=dt.date)
+TOPIC_ENTRIES = FixedQuery(lambda day, topic: _entries(day).filter(Q(paper__topic=topic) | Q(digest__topic=topic)),
+                           day=dt.date, topic=int)
