@@ -14,10 +14,15 @@ the queryset it was built from.
 What may vary is declared with its type (``str``, ``int``, ``datetime.date``,
 or ``list`` for ids passed as one PostgreSQL array with
 :func:`one_of`); anything else the builder puts in the
-query is part of its shape.  The builder must therefore not branch on the
-values it is given, and a value that could not be found among the parameters
-(one that became part of a ``LIKE`` pattern, say) or a moment frozen into
-the query (``timezone.now()``) is refused when the query is first compiled.
+query is part of its shape, for as long as the process runs.  The builder
+must therefore not branch on the values it is given, nor put into the query
+anything read when it runs: a row's id looked up then (taggit's content type
+of a ``tags`` lookup), the current time zone, a setting.  Of those, a value
+that could not be found among the parameters (one that became part of a
+``LIKE`` pattern, say) and a moment frozen into the query (``timezone.now()``)
+are refused when the query is first compiled; the rest is the builder's to
+avoid.  An integer is sent as it is: one out of its column's range is an
+error from the database, not the empty result Django's own lookups give.
 A ``list`` makes the SQL depend on the list's length wherever an array is no
 single parameter (SQLite: the demo), so there the queryset is built per call.
 

@@ -15,7 +15,6 @@ from itertools import chain
 from django.db import DataError, IntegrityError, connection
 from django.utils import timezone
 
-
 from papers.importers import paper_rows
 from papers.importers.paper_rows import EncodedPaper
 from papers.importers.records import PaperRecord

@@ -10,12 +10,13 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 from django.utils.html import escape
-from taggit.models import Tag
+from taggit.models import Tag, TaggedItem
 
 from papers.fixed_queries import FixedQuery
 from papers.markup import inert_text, plain_text
 from papers.models import Paper, Topic
 from papers.site.fragments import attach_authors
+from papers.site.page_queries import paper_type_id
 
 FEED_SIZE = 50
 
@@ -148,7 +149,13 @@ class TopicFeed(OneSubjectFeed):
 class TagFeed(OneSubjectFeed):
     page_name = "tag"
     subject = FixedQuery(lambda slug: Tag.objects.filter(slug=slug), slug=str)
-    subject_items = FixedQuery(lambda subject: _items(Paper.objects.published().filter(tags=subject)), subject=int)
+    # The papers' content type is a value: taggit would look it up once and keep it in the SQL.
+    subject_items = FixedQuery(lambda subject, paper_type: _items(Paper.objects.published().filter(pk__in=TaggedItem.objects
+                               .filter(tag_id=subject, content_type_id=paper_type).values("object_id"))),
+                               subject=int, paper_type=int)
+
+    def papers(self, obj):
+        return self.subject_items(subject=obj.pk, paper_type=paper_type_id())
 
 
 class LatestPapersAtom(AtomFeed, LatestPapersFeed):

@@ -162,7 +162,7 @@ def search_view(request):
     filterset = PaperFilter(params, queryset=Paper.objects.searchable())
     ids, more = search(filterset.qs, query) if query else ([], False)
     page = _page(request, ids)
-    papers = {paper.pk: paper for paper in queries.CARDS(ids=list(page.object_list))}
+    papers = {paper.pk: paper for paper in queries.CARDS(ids=list(page.object_list))} if page.object_list else {}
     page.object_list = [papers[pk] for pk in page.object_list]
     attach_cards(page.object_list)
     return render(request, "papers/search.html", {
