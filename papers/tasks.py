@@ -6,7 +6,7 @@ import random
 from celery import shared_task
 from django.conf import settings
 
-from papers.models import ImportBatch, Paper
+from papers.models import Paper
 from papers.services.fetching import arxiv_announcements_fetch, arxiv_fetch
 from papers.services.batches import import_batches_mark_interrupted
 from papers.services.generation import summary_generate, summary_mark_failed

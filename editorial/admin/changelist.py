@@ -9,7 +9,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
-from django.utils.translation import gettext, gettext_lazy as _, ngettext
+from django.utils.translation import gettext_lazy as _, ngettext
 
 from editorial import workflow
 from editorial.forms import reviewers
