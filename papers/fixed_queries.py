@@ -36,13 +36,16 @@ import datetime as dt
 from collections.abc import Callable
 from functools import lru_cache
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection, connections
 from django.db.models import QuerySet
 from django.db.models.expressions import RawSQL
 from django.db.models.sql.query import Query
 
 KINDS = (str, int, dt.date, list)
-_STAND_IN_INT = 1_987_654_000  # within every integer column's range: Django turns a lookup out of range into "no rows"
+# Within an integer column's range (Django turns a lookup out of its column's range into "no rows"); past a
+# smallint's, so a smallint column is refused when the query is compiled rather than read as empty.
+_STAND_IN_INT = 1_987_654_000
 _STAND_IN_DAY = dt.date(1001, 1, 1)
 
 
@@ -105,7 +108,11 @@ class FixedQuery:
     def _compile(self, compiler, with_limits, with_col_aliases) -> _Compiled:
         query = Query.clone(self._template.query)  # the template itself is never compiled, so never changed
         fresh = query.get_compiler(connection=compiler.connection, elide_empty=compiler.elide_empty)
-        sql, params = fresh.as_sql(with_limits=with_limits, with_col_aliases=with_col_aliases)
+        try:
+            sql, params = fresh.as_sql(with_limits=with_limits, with_col_aliases=with_col_aliases)
+        except EmptyResultSet:  # the stand-ins decided it (one out of a smallint's range): every call would be empty
+            raise TypeError(f"a fixed query of {self._template.model.__name__} finds nothing for its stand-in values, "
+                            f"so it cannot be compiled once (a value of a smallint column?)") from None
         slots = [self._slot(param) for param in params]
         missing = set(self._kinds) - {slot[0] for slot in slots if slot[0] is not None}
         if missing:
@@ -116,10 +123,9 @@ class FixedQuery:
     def _slot(self, param) -> tuple[str | None, object]:
         """(name, how its value becomes the parameter) for a stand-in; (None, the parameter) for a constant."""
         for name, stand_in in self._stand_ins.items():
-            if type(param) is type(stand_in) and param == stand_in:
-                return name, None
             if isinstance(param, type(stand_in)) and param == stand_in:
-                return name, type(param)  # the backend's own type for the column (psycopg's Int4 for an integer)
+                # As it is, or as the backend's own type for the column (psycopg's Int4 for an integer).
+                return name, None if type(param) is type(stand_in) else type(param)
             if isinstance(stand_in, dt.date) and param == stand_in.isoformat():
                 return name, dt.date.isoformat  # SQLite takes dates as text
         if isinstance(param, dt.datetime):
@@ -157,16 +163,19 @@ def _stand_in(kind: type, number: int):
     return [_STAND_IN_INT + number, -1]
 
 
+_READ_AS_IT_IS = "a fixed query's queryset is read as it is: build another FixedQuery for another shape"
+
+
 class _FixedShapeQuery(Query):
     """A fixed query's per-call query: compiled from the cache, never changed."""
 
     fixed_shape: tuple[FixedQuery, dict]
 
     def chain(self, klass=None):
-        raise TypeError("a fixed query's queryset is read as it is: build another FixedQuery for another shape")
+        raise TypeError(_READ_AS_IT_IS)
 
     def clone(self):
-        raise TypeError("a fixed query's queryset is read as it is: build another FixedQuery for another shape")
+        raise TypeError(_READ_AS_IT_IS)
 
     def get_compiler(self, using=None, connection=None, elide_empty=True):
         if using is None and connection is None:

@@ -102,3 +102,9 @@ def test_a_moment_would_be_frozen_into_the_sql_and_is_refused():
     recent = FixedQuery(lambda: Digest.objects.filter(published_at__lte=timezone.now()))
     with pytest.raises(TypeError, match="would keep the moment"):
         list(recent())
+
+
+def test_a_value_of_a_smallint_column_is_refused_rather_than_read_as_nothing(papers):
+    by_version = FixedQuery(lambda version: Paper.objects.filter(version=version), version=int)
+    with pytest.raises(TypeError, match="finds nothing for its stand-in values"):
+        list(by_version(version=1))
