@@ -55,6 +55,8 @@ TEMPLATES = [
         "DIRS": [BASE_DIR / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
+            # {% url %} that remembers the links every page shows (papers/site/reversing.py).
+            "builtins": ["papers.templatetags.remembered_urls"],
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",

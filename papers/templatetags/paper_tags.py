@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 from django import template
-from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
+
+from papers.site.reversing import slug_links
 
 register = template.Library()
 
@@ -38,7 +39,8 @@ def secondary_title(paper, lang: str) -> str:
 def author_links(authors, limit: int = 0):
     """``authors``: (name, slug) pairs (a paper's ``author_list``)."""
     shown = authors[:limit] if limit else authors
-    links = format_html_join(", ", '<a href="{}">{}</a>', ((reverse("author", args=[slug]), name) for name, slug in shown))
+    link = slug_links("author")
+    links = format_html_join(", ", '<a href="{}">{}</a>', ((link(slug), name) for name, slug in shown))
     if limit and len(authors) > limit:
         return format_html("{} {}", links, gettext("et al."))
     return links
