@@ -17,6 +17,7 @@ from papers.markup import inert_text, plain_text
 from papers.models import Paper, Topic
 from papers.site.fragments import attach_authors
 from papers.site.page_queries import paper_type_id
+from papers.site.reversing import slug_links
 
 FEED_SIZE = 50
 
@@ -83,7 +84,7 @@ class LatestPapersFeed(Feed):
         return escape(plain_text(paper.summary.tldr or paper.summary.abstract_zh or paper.abstract))
 
     def item_link(self, paper):
-        return reverse("paper", args=[paper.arxiv_id])
+        return slug_links("paper")(paper.arxiv_id)
 
     def item_guid(self, paper):
         return f"arxiv:{paper.arxiv_id}"

@@ -12,9 +12,9 @@ from django.db.models import F
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from papers.models import Author, Digest, Paper, Status, Summary
+from papers.models import Author, Digest, Paper, Status, Summary, Topic
 from papers.services.ingest import IngestOptions, import_sources
-from tests.factories import AuthorshipFactory
+from tests.factories import AuthorshipFactory, SummaryFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -190,6 +190,12 @@ def test_home_and_feeds_list_the_latest_published_first_from_its_index(client, p
 def test_sitemap_and_robots(client, published):
     sitemap = client.get("/sitemap.xml").content.decode()
     assert "/paper/2402.19474/" in sitemap and "/digest/2024-02-29/" in sitemap
+    old_style = SummaryFactory(published=True, paper__arxiv_id="cs/0112017", paper__topic=Topic.objects.first())
+    cache.clear()
+    locations = re.findall(r"<loc>http://testserver([^<]+)</loc>", client.get("/sitemap.xml").content.decode())
+    assert reverse("paper", args=["cs/0112017"]) in locations
+    assert reverse("topic", args=[old_style.paper.topic.slug]) in locations
+    assert locations.count(reverse("digest", args=["2024-02-29"])) == 1
     robots = client.get("/robots.txt").content.decode()
     assert "Sitemap: http://testserver/sitemap.xml" in robots and "Disallow: /admin/" in robots
     for path in ("/search/", "/feed/rss/search/", "/feed/atom/search/", "/bib/", "/reading-list/"):
