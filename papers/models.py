@@ -211,46 +211,34 @@ class PaperQuerySet(models.QuerySet):
         Shared authors and tags are counted from the link tables alone, each
         over a bounded number of candidates (the most recently imported papers
         of each author and of each tag, counted for how many authors or tags
-        they share), and only those are checked for being published; equals
+        they share), and only the best are checked for being published; equals
         go to the paper imported last.
         Joining first costs what the authors' whole output costs: a paper
         by prolific authors (1,800 authorships) took 54 ms that way, and
         aggregating every paper of a broad tag or topic over 100 ms.
-        The best candidates' links are a fixed query (``PUBLISHED_LINKS``),
-        read from the database the router picks whatever ``self`` was bound to.
+        The links are a fixed query (``PUBLISHED_LINKS``), read from the
+        database the router picks whatever ``self`` was bound to.
         """
-        by_author = by_tag = {}
         if author_ids is None:  # the page passes the ids it has read already
             author_ids = [a.author_id for a in paper.authorships.all()]
-        if author_ids:
-            by_author = _shared_authors(paper.pk, author_ids, connections[self.db])
         if tag_ids is None:
             tag_ids = [t.pk for t in paper.tags.all()]
-        if tag_ids:
-            by_tag = _shared_tags(paper.pk, tag_ids, connections[self.db])
-        ranked = sorted(set(by_author) | set(by_tag), key=lambda pk: (by_author.get(pk, 0), by_tag.get(pk, 0), pk),
-                        reverse=True)
-        links = _related_links(self)
-        # The best few read with their links, the published ones kept: nearly always enough, in one query.
-        best = ranked[:limit * 4]
-        found = {paper.pk: paper for paper in PUBLISHED_LINKS(ids=best)} if best else {}
-        related = [found[pk] for pk in best if pk in found][:limit]
-        rest = ranked[limit * 4:]
-        if len(related) < limit and rest:
-            # The rest checked from the indexes alone (no column of the paper's row: reading each candidate's
-            # row was a random read per candidate on a cold cache, 20 ms for 600), then the few links read.
-            live = set(self.published().filter(pk__in=rest).order_by().values_list("pk", flat=True))
-            more = [pk for pk in rest if pk in live][: limit - len(related)]
-            found = links.in_bulk(more) if more else {}
-            related += [found[pk] for pk in more]
-        ids = [p.pk for p in related]
+        db = connections[self.db]
+        if author_ids or tag_ids:
+            ranked = (_ranked_in_sql if db.vendor == "postgresql" else _ranked_in_python)(paper.pk, author_ids, tag_ids,
+                                                                                          limit, db)
+            found = {paper.pk: paper for paper in PUBLISHED_LINKS(ids=ranked)} if ranked else {}
+            related = [found[pk] for pk in ranked if pk in found][:limit]
+        else:
+            related = []
         if len(related) < limit and paper.topic_id:
-            related += (links.published().filter(topic_id=paper.topic_id).exclude(pk__in=[paper.pk, *ids])
+            related += (_related_links(self).published().filter(topic_id=paper.topic_id)
+                        .exclude(pk__in=[paper.pk, *(p.pk for p in related)])
                         .order_by(F("published").desc(nulls_last=True), "-arxiv_id")[: limit - len(related)])
         return related
 
 
-RELATED_CANDIDATES = 200  # papers per shared-author and shared-tag count, for the related links
+RELATED_CANDIDATES = 200  # papers per shared author and per shared tag, for the related links
 
 
 def _related_links(papers: PaperQuerySet) -> PaperQuerySet:
@@ -263,58 +251,74 @@ PUBLISHED_LINKS = FixedQuery(lambda ids: _related_links(Paper.objects.published(
                              ids=list)
 
 
-def _shared_authors(paper_id: int, author_ids: list[int], db) -> dict[int, int]:
-    """Other papers → how many of these authors they share, over each author's newest ``RELATED_CANDIDATES`` papers.
+def _ranked_in_sql(paper_id: int, author_ids: list[int], tag_ids: list[int], limit: int, db) -> list[int]:
+    """The best ``limit`` published candidates, ranked, counted and checked in one PostgreSQL statement.
 
-    PostgreSQL reads each author's newest papers from the (author, paper)
-    index and stops there: counting every paper of a prolific author (18,000
-    authorships) took 10 ms of the paper page.  SQLite (the demo) has no
-    LATERAL; there every authorship is counted, which at its size is nothing.
-    """
-    if db.vendor != "postgresql":
-        return dict(Authorship.objects.using(db.alias).filter(author_id__in=author_ids).exclude(paper_id=paper_id)
-                    .values_list("paper_id").annotate(n=Count("paper_id"))
-                    .order_by("-n", "-paper_id")[:RELATED_CANDIDATES])
-    table = Authorship._meta.db_table
-    with db.cursor() as cursor:
-        cursor.execute(
-            f"SELECT newest.paper_id, count(*) AS n FROM unnest(%s::bigint[]) AS a(id) "
-            f"CROSS JOIN LATERAL (SELECT s.paper_id FROM {table} AS s WHERE s.author_id = a.id AND s.paper_id <> %s "
-            f"ORDER BY s.paper_id DESC LIMIT %s) AS newest "
-            f"GROUP BY newest.paper_id ORDER BY n DESC, newest.paper_id DESC LIMIT %s",
-            [author_ids, paper_id, RELATED_CANDIDATES, RELATED_CANDIDATES],
-        )
-        return dict(cursor.fetchall())
-
-
-def _shared_tags(paper_id: int, tag_ids: list[int], db) -> Counter:
-    """Other papers → how many of these tags they share, over each tag's newest ``RELATED_CANDIDATES`` papers.
-
-    Per tag its newest papers only (index ``papers_taggeditem_tag_newest``):
-    counting every paper of a broad tag (a third of a million papers) took
-    30-70 ms a page.  On PostgreSQL one statement for all the tags, as for the
-    authors; elsewhere one per tag.
+    Each author's and each tag's newest ``RELATED_CANDIDATES`` papers are read
+    from the (author, paper) and (tag, type, object) indexes and counted; the
+    candidates (up to a few hundred) are sorted, and only from the best down,
+    until ``limit`` pass, checked for being published from the published
+    entries' index (index-only: no candidate's row is read, a random read each
+    on a cold cache).  Ranking them in Python after fetching every candidate
+    was a third of the paper page's CPU at a million papers.
     """
     from django.contrib.contenttypes.models import ContentType
     from taggit.models import TaggedItem
 
-    paper_type = ContentType.objects.db_manager(db.alias).get_for_model(Paper)
-    if db.vendor != "postgresql":
-        counts = Counter()
-        for tag_id in tag_ids:
-            counts.update(TaggedItem.objects.using(db.alias).filter(tag_id=tag_id, content_type=paper_type)
-                          .exclude(object_id=paper_id).order_by("-object_id")
-                          .values_list("object_id", flat=True)[:RELATED_CANDIDATES])
-        return counts
+    paper_type = ContentType.objects.db_manager(db.alias).get_for_model(Paper).pk
     with db.cursor() as cursor:
         cursor.execute(
-            f"SELECT newest.object_id, count(*) FROM unnest(%s::int[]) AS t(id) "
-            f"CROSS JOIN LATERAL (SELECT i.object_id FROM {TaggedItem._meta.db_table} AS i WHERE i.tag_id = t.id "
-            f"AND i.content_type_id = %s AND i.object_id <> %s ORDER BY i.object_id DESC LIMIT %s) AS newest "
-            f"GROUP BY newest.object_id",
-            [tag_ids, paper_type.pk, paper_id, RELATED_CANDIDATES],
+            f"""
+            WITH by_author AS (
+                SELECT newest.paper_id AS id, count(*) AS n FROM unnest(%(authors)s::bigint[]) AS a(id)
+                CROSS JOIN LATERAL (SELECT s.paper_id FROM {Authorship._meta.db_table} AS s
+                                    WHERE s.author_id = a.id AND s.paper_id <> %(paper)s
+                                    ORDER BY s.paper_id DESC LIMIT %(candidates)s) AS newest
+                GROUP BY newest.paper_id ORDER BY n DESC, newest.paper_id DESC LIMIT %(candidates)s
+            ), by_tag AS (
+                SELECT newest.object_id::bigint AS id, count(*) AS n FROM unnest(%(tags)s::int[]) AS t(id)
+                CROSS JOIN LATERAL (SELECT i.object_id FROM {TaggedItem._meta.db_table} AS i
+                                    WHERE i.tag_id = t.id AND i.content_type_id = %(type)s AND i.object_id <> %(paper)s
+                                    ORDER BY i.object_id DESC LIMIT %(candidates)s) AS newest
+                GROUP BY newest.object_id
+            ), ranked AS (
+                SELECT coalesce(a.id, t.id) AS id, coalesce(a.n, 0) AS by_author, coalesce(t.n, 0) AS by_tag
+                FROM by_author AS a FULL JOIN by_tag AS t ON t.id = a.id
+                ORDER BY by_author DESC, by_tag DESC, id DESC
+                OFFSET 0  -- sorted before the check below, which then stops at the limit
+            )
+            SELECT r.id FROM ranked AS r
+            WHERE EXISTS (SELECT FROM {Summary._meta.db_table} AS e WHERE e.paper_id = r.id AND e.status = %(published)s)
+            ORDER BY r.by_author DESC, r.by_tag DESC, r.id DESC
+            LIMIT %(limit)s
+            """,
+            {"authors": author_ids, "tags": tag_ids, "paper": paper_id, "type": paper_type, "limit": limit,
+             "candidates": RELATED_CANDIDATES, "published": Status.PUBLISHED.value},
         )
-        return Counter(dict(cursor.fetchall()))
+        return [pk for pk, in cursor.fetchall()]
+
+
+def _ranked_in_python(paper_id: int, author_ids: list[int], tag_ids: list[int], limit: int, db) -> list[int]:
+    """The same ranking where there is no LATERAL (SQLite, the demo): every authorship counted, a query per tag.
+
+    At the demo's size that is nothing; the published check is the links' query.
+    """
+    from django.contrib.contenttypes.models import ContentType
+    from taggit.models import TaggedItem
+
+    by_author = dict(Authorship.objects.using(db.alias).filter(author_id__in=author_ids).exclude(paper_id=paper_id)
+                     .values_list("paper_id").annotate(n=Count("paper_id"))
+                     .order_by("-n", "-paper_id")[:RELATED_CANDIDATES]) if author_ids else {}
+    paper_type = ContentType.objects.db_manager(db.alias).get_for_model(Paper)
+    by_tag = Counter()
+    for tag_id in tag_ids:
+        by_tag.update(TaggedItem.objects.using(db.alias).filter(tag_id=tag_id, content_type=paper_type)
+                      .exclude(object_id=paper_id).order_by("-object_id")
+                      .values_list("object_id", flat=True)[:RELATED_CANDIDATES])
+    ranked = sorted(set(by_author) | set(by_tag), key=lambda pk: (by_author.get(pk, 0), by_tag.get(pk, 0), pk),
+                    reverse=True)
+    live = set(Paper.objects.using(db.alias).published().filter(pk__in=ranked).order_by().values_list("pk", flat=True))
+    return [pk for pk in ranked if pk in live][:limit]
 
 
 # Loaded for pages, never shown on an entry card (papers/site/fragments.py, templates/papers/includes/entry.html).
