@@ -25,6 +25,7 @@ from papers.site.coverage import day_coverage
 from papers.site.filters import PaperFilter
 from papers.site.fragments import attach_authors, attach_cards
 from papers.site.page_queries import PAGE_SIZE
+from papers.site.reversing import slug_links
 from papers.site.search import CANDIDATES, search
 from papers.site.search_feeds import clean_params
 
@@ -125,12 +126,15 @@ def paper_detail(request, arxiv_id: str):
     corrections = list(queries.CORRECTIONS(summary=summary.pk)) if summary else []
     authors = [name for name, _ in paper.author_list]
     related = Paper.objects.related_to(paper, author_ids=paper.author_ids, tag_ids=[tag.pk for tag in tags])
+    link = slug_links("paper")  # each a new paper: one reverse for the page's six links to papers
+    for other in related:
+        other.url = link(other.arxiv_id)
     return render(
         request,
         "papers/paper_detail.html",
         {"paper": paper, "summary": summary, "preview": preview, "related": related, "tags": tags,
          "digests": list(queries.PAPER_DIGESTS(paper=paper.pk)), "corrected": corrected, "corrections": corrections,
-         "citation_bibtex": bibtex(paper, authors, url=request.build_absolute_uri(reverse("paper", args=[arxiv_id]))),
+         "citation_bibtex": bibtex(paper, authors, url=request.build_absolute_uri(link(arxiv_id))),
          "citation_text": plain_citation(paper, authors)},
     )
 
