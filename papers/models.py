@@ -288,12 +288,13 @@ def _ranked_in_sql(paper_id: int, author_ids: list[int], tag_ids: list[int], lim
                 OFFSET 0  -- sorted before the check below, which then stops at the limit
             )
             SELECT r.id FROM ranked AS r
-            WHERE EXISTS (SELECT FROM {Summary._meta.db_table} AS e WHERE e.paper_id = r.id AND e.status = %(published)s)
+            WHERE EXISTS (SELECT FROM {Summary._meta.db_table} AS e
+                          WHERE e.paper_id = r.id AND e.status = '{Status.PUBLISHED.value}')  -- the partial index's own
             ORDER BY r.by_author DESC, r.by_tag DESC, r.id DESC
             LIMIT %(limit)s
             """,
             {"authors": author_ids, "tags": tag_ids, "paper": paper_id, "type": paper_type, "limit": limit,
-             "candidates": RELATED_CANDIDATES, "published": Status.PUBLISHED.value},
+             "candidates": RELATED_CANDIDATES},
         )
         return [pk for pk, in cursor.fetchall()]
 

@@ -30,8 +30,9 @@ def _plain(value) -> bool:
     return isinstance(value, str) or type(value) is int
 
 
-def reverse(viewname: str, args=(), kwargs=None, current_app: str | None = None) -> str:
+def reverse(viewname: str, *, args=None, kwargs=None, current_app: str | None = None) -> str:
     """What ``django.urls.reverse`` returns for the same arguments."""
+    args = args or ()
     if not isinstance(viewname, str) or not all(map(_plain, args)) or (kwargs and not all(map(_plain, kwargs.values()))):
         return django_reverse(viewname, args=args, kwargs=kwargs, current_app=current_app)
     return _remembered(get_resolver(get_urlconf()), get_script_prefix(), get_language(), viewname, tuple(args),
@@ -50,13 +51,14 @@ def slug_links(route: str) -> Callable[[str], str]:
 
     A list's slugs are each new, so remembering them would not help; the link is
     the route's one ``reverse`` with a mark in place of the slug, and the slug
-    quoted as ``reverse`` quotes it.  A slug that a route's ``str`` part refuses
-    (empty, or with a "/") goes to ``reverse``, to be refused as it would be.
+    quoted as ``reverse`` quotes it.  A slug that a route's ``str`` or ``path``
+    part may refuse (empty, a "/", a line break) goes to ``reverse``, which
+    answers or refuses it as it would anyway.
     """
     prefix, suffix = reverse(route, args=[SLUG_MARK]).split(SLUG_MARK)
 
     def link(slug: str) -> str:
-        if not slug or "/" in slug:
+        if not slug or "/" in slug or "\n" in slug:
             return django_reverse(route, args=[slug])
         return prefix + quote(slug, safe=_SAFE) + suffix
 
