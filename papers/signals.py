@@ -7,9 +7,12 @@ defined here.
 """
 from __future__ import annotations
 
+from itertools import count
+
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete, pre_save
 from django.dispatch import Signal, receiver
+from taggit.models import Tag
 
 from papers.services import page_versions, published_counts, search_index
 from papers.models import Authorship, Digest, DigestEntry, Paper, Status, Summary
@@ -149,3 +152,22 @@ def paper_tags_changed(sender, instance, action: str, pk_set=None, **kwargs):
     if pk_set and published_counts.published_among([instance.pk]):
         sign = 1 if action == "post_add" else -1
         published_counts.add({(published_counts.TAG, pk): sign for pk in pk_set})
+
+
+EMPTY_TAG_SLUG = "tag"
+
+
+@receiver(pre_save, sender=Tag)
+def tag_slug_never_empty(sender, instance: Tag, raw: bool = False, using=None, **kwargs):
+    """A tag of punctuation only ("!!!", "#") slugifies to nothing, and a link to it cannot be made.
+
+    Every page that shows such a tag failed (``/tag//`` is no URL).  taggit
+    takes the slug from the name; an empty one becomes the first free of
+    ``tag``, ``tag_1``, ``tag_2`` … here, as taggit numbers a taken slug.
+    """
+    if raw or instance.slug:
+        return
+    taken = set(sender._default_manager.using(using).filter(slug__startswith=EMPTY_TAG_SLUG)
+                .values_list("slug", flat=True))
+    instance.slug = next(slug for slug in (EMPTY_TAG_SLUG, *(f"{EMPTY_TAG_SLUG}_{i}" for i in count(1)))
+                         if slug not in taken)

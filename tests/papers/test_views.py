@@ -408,3 +408,35 @@ def test_related_papers_count_tags_shared_across_the_papers_tags(monkeypatch):
     assert Paper.objects.related_to(paper) == [both, one[1], one[0]]  # the draft shares both and is left out
     monkeypatch.setattr(papers.models, "RELATED_CANDIDATES", 2)  # alpha's newest two: the draft and one[1]
     assert Paper.objects.related_to(paper) == [one[1], both]  # "both" now shares beta only
+
+
+def test_a_tag_of_punctuation_only_still_gets_a_link(client):
+    """Its name slugifies to nothing, and every page showing it failed: it gets a slug of its own."""
+    from taggit.models import Tag
+
+    first = SummaryFactory(published=True).paper
+    second = SummaryFactory(published=True).paper
+    first.tags.add("!!!")
+    second.tags.add("#")  # also nothing: taggit numbers the taken slug
+    slugs = {tag.name: tag.slug for tag in Tag.objects.filter(name__in=["!!!", "#"])}
+    assert slugs == {"!!!": "tag", "#": "tag_1"}
+    page = client.get(f"/paper/{first.arxiv_id}/")
+    assert page.status_code == 200 and f'href="{reverse("tag", args=["tag"])}">!!!</a>' in page.content.decode()
+    assert first.arxiv_id in client.get(reverse("tag", args=["tag"])).content.decode()
+    assert second.arxiv_id in client.get(reverse("tag", args=["tag_1"])).content.decode()
+    assert client.get("/tag/").status_code == 200
+
+
+def test_tags_saved_without_a_slug_get_one_from_the_migration():
+    import importlib
+
+    from django.apps import apps
+    from taggit.models import Tag
+
+    migration = importlib.import_module("papers.migrations.0039_tags_without_slug")
+    empty = Tag.objects.create(name="?!", slug="placeholder")
+    Tag.objects.filter(pk=empty.pk).update(slug="")  # as taggit saved it before
+    Tag.objects.create(name=f"Tag {empty.pk}", slug=f"tag-{empty.pk}")  # the slug it would get is taken
+    migration.give_slugs(apps, None)
+    empty.refresh_from_db()
+    assert empty.slug == f"tag-{empty.pk}_"
