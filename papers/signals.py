@@ -7,7 +7,7 @@ defined here.
 """
 from __future__ import annotations
 
-from itertools import count
+from itertools import chain, count
 
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete, pre_save
@@ -169,5 +169,5 @@ def tag_slug_never_empty(sender, instance: Tag, raw: bool = False, using=None, *
         return
     taken = set(sender._default_manager.using(using).filter(slug__startswith=EMPTY_TAG_SLUG)
                 .values_list("slug", flat=True))
-    instance.slug = next(slug for slug in (EMPTY_TAG_SLUG, *(f"{EMPTY_TAG_SLUG}_{i}" for i in count(1)))
-                         if slug not in taken)
+    candidates = chain([EMPTY_TAG_SLUG], (f"{EMPTY_TAG_SLUG}_{i}" for i in count(1)))
+    instance.slug = next(slug for slug in candidates if slug not in taken)
