@@ -300,9 +300,8 @@ def _ranked_in_sql(paper_id: int, author_ids: list[int], tag_ids: list[int], lim
 
 
 def _ranked_in_python(paper_id: int, author_ids: list[int], tag_ids: list[int], limit: int, db) -> list[int]:
-    """The same ranking where there is no LATERAL (SQLite, the demo): every authorship counted, a query per tag.
-
-    At the demo's size that is nothing; the published check is the links' query.
+    """The same ranking where there is no LATERAL (SQLite, the demo): every authorship counted, a query per tag,
+    then the published among all the candidates; at the demo's size that is nothing.
     """
     from django.contrib.contenttypes.models import ContentType
     from taggit.models import TaggedItem
