@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import django_filters
+from django_filters.constants import EMPTY_VALUES
 from django.core.cache import cache
 from django.db import connection
 from django.utils.translation import gettext_lazy as _
@@ -23,6 +24,14 @@ class PaperFilter(django_filters.FilterSet):
     class Meta:
         model = Paper
         fields = ["topic", "tag", "author", "published_after", "published_before", "category", "has_code"]
+
+    @property
+    def narrows(self) -> bool:
+        """Whether any filter takes a value that applies (one that does not validate is ignored, as in ``qs``)."""
+        if not self.is_bound:
+            return False
+        self.form.is_valid()  # cleans the form, as ``qs`` does
+        return any(value not in EMPTY_VALUES for value in self.form.cleaned_data.values())
 
     @property
     def topics(self) -> list[Topic]:

@@ -164,7 +164,8 @@ def search_view(request):
     params = clean_params(request.GET)  # a NUL or control character is no search, and no database error
     query = params.get("q", "").strip()
     filterset = PaperFilter(params, queryset=Paper.objects.searchable())
-    ids, more = search(filterset.qs, query) if query else ([], False)
+    # Without a filter the search runs its fixed queries (papers.site.search), not the filters' queryset.
+    ids, more = search(filterset.qs if filterset.narrows else None, query) if query else ([], False)
     page = _page(request, ids)
     papers = {paper.pk: paper for paper in queries.CARDS(ids=list(page.object_list))} if page.object_list else {}
     page.object_list = [papers[pk] for pk in page.object_list]

@@ -155,3 +155,40 @@ def test_without_statistics_every_word_goes_to_the_gin_index_first(relevance_set
 
     monkeypatch.setitem(search_module._statistics, "default", (time.monotonic(), {}))  # never analyzed
     assert _probed("agents")
+
+
+def _searched_everything(query: str) -> tuple[tuple[list[int], bool], bool]:
+    """``search`` of every searchable paper (no filters), and whether it looked the words up in the GIN index first."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        result = search(None, query)
+    return result, any(f"LIMIT {search_module.RARE_MATCHES + 1}" in q["sql"] for q in queries)
+
+
+@pytest.fixture
+def with_a_draft(relevance_set):
+    """An unpublished paper that every query below would find."""
+    SummaryFactory(paper=PaperFactory(arxiv_id="2405.00099", title="Agents, models and speculative decoding",
+                                      abstract="Graph neural networks for molecules; reward hacking.",
+                                      published=date(2024, 6, 1)),
+                   headline_zh="多智能体协作与检索增强生成", published=False)
+    index_papers(list(Paper.objects.values_list("pk", flat=True)))
+    return Paper.objects.get(arxiv_id="2405.00099").pk
+
+
+@pytest.mark.parametrize("statistics", [False, True])
+@pytest.mark.parametrize("query", [*RELEVANCE, "models", "agents", "Speculative models", "agents 多智能体", "zyzzyva"])
+def test_a_search_without_filters_answers_as_the_filtered_path_does(with_a_draft, request, statistics, query):
+    """Its fixed queries give what the queryset path gives, along either path (GIN index first, or the date index)."""
+    if statistics:
+        request.getfixturevalue("planner_statistics")
+    (ids, more), probed = _searched_everything(query)
+    assert (ids, more) == search(Paper.objects.searchable(), query)
+    assert with_a_draft not in ids
+    assert bool(ids) == (query != "zyzzyva")
+    # Without statistics every word goes to the GIN index first; with them, only one the planner does not know.
+    assert probed == (not search_module._planner_knows(Paper.objects.searchable(), _terms(query)))
+    if query in {"agents", "zyzzyva"}:  # both paths taken
+        assert probed == (query == "zyzzyva" or not statistics)

@@ -122,6 +122,25 @@ def test_filters_by_topic_tag_date_category_and_code(client, published):
     assert [p.arxiv_id for p in found] == [ASMV2]
 
 
+@pytest.mark.parametrize("params, narrows", [
+    ({"q": "agents"}, False), ({"topic": "", "tag": "", "has_code": "unknown"}, False),
+    ({"topic": "no-such-topic", "published_after": "not a date"}, False),  # ignored, as the list ignores them
+    ({"topic": "rag"}, True), ({"published_after": "2024-01-01"}, True), ({"has_code": "false"}, True),
+    ({"category": "cs.CL"}, True),
+])
+def test_a_search_knows_whether_its_filters_narrow_it(params, narrows):
+    """Only a search whose filters narrow nothing runs the fixed queries of every searchable paper."""
+    from django.http import QueryDict
+
+    from papers.site.filters import PaperFilter
+
+    data = QueryDict(mutable=True)
+    data.update(params)
+    filterset = PaperFilter(data, queryset=Paper.objects.searchable())
+    assert filterset.narrows is narrows
+    assert (str(filterset.qs.query) != str(Paper.objects.searchable().query)) is narrows
+
+
 def test_digest_page_groups_by_topic_and_has_both_abstracts(client, published):
     response = client.get("/digest/2024-02-29/")
     body = response.content.decode()
