@@ -23,7 +23,7 @@ from papers.site.caching import cached_page
 from papers.site.citations import bibtex, plain_citation
 from papers.site.coverage import day_coverage
 from papers.site.filters import PaperFilter
-from papers.site.fragments import attach_authors, attach_cards
+from papers.site.fragments import attach_cards
 from papers.site.page_queries import PAGE_SIZE
 from papers.site.reversing import slug_links
 from papers.site.search import CANDIDATES, search
@@ -111,29 +111,24 @@ def digest_detail(request, date: str, topic: str | None = None):
 @require_GET
 @cached_page(lambda request, arxiv_id: [f"paper:{arxiv_id}"])
 def paper_detail(request, arxiv_id: str):
-    paper = (queries.STAFF_PAPER if request.user.is_staff else queries.PAPER).first(arxiv_id=arxiv_id)
+    paper = queries.paper_page(arxiv_id, staff=request.user.is_staff)
     if paper is None:  # says so, and links to arXiv when it is an arXiv id
         found = parse_pasted(arxiv_id)
         return missing(request, found[0] if found else None, found[1] if found else None, asked=arxiv_id)
-    attach_authors([paper])
-    tags = list(queries.TAGS(paper=paper.pk, paper_type=queries.paper_type_id()))
     summary = getattr(paper, "summary", None)
     preview = summary is None or summary.status != Status.PUBLISHED
-    if summary is not None and summary.generation_id:
-        summary.generation = queries.MACHINE_TEXT.first(pk=summary.generation_id)  # only the text edited_fields compares
     corrected = [str(Summary._meta.get_field(n).verbose_name) for n in sorted(summary.edited_fields())] if summary else []
-    # Published text the desk changed after readers had seen it (recorded by the desk from the entry's history).
-    corrections = list(queries.CORRECTIONS(summary=summary.pk)) if summary else []
     authors = [name for name, _ in paper.author_list]
-    related = Paper.objects.related_to(paper, author_ids=paper.author_ids, tag_ids=[tag.pk for tag in tags])
+    related = Paper.objects.related_to(paper, author_ids=paper.author_ids, tag_ids=[tag.pk for tag in paper.tags_shown])
     link = slug_links("paper")  # each a new paper: one reverse for the page's six links to papers
     for other in related:
         other.url = link(other.arxiv_id)
     return render(
         request,
         "papers/paper_detail.html",
-        {"paper": paper, "summary": summary, "preview": preview, "related": related, "tags": tags,
-         "digests": list(queries.PAPER_DIGESTS(paper=paper.pk)), "corrected": corrected, "corrections": corrections,
+        # Corrections: published text the desk changed after readers had seen it (recorded from the entry's history).
+        {"paper": paper, "summary": summary, "preview": preview, "related": related, "tags": paper.tags_shown,
+         "digest_dates": paper.digest_dates, "corrected": corrected, "corrections": paper.corrections,
          "citation_bibtex": bibtex(paper, authors, url=request.build_absolute_uri(link(arxiv_id))),
          "citation_text": plain_citation(paper, authors)},
     )

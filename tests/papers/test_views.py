@@ -400,11 +400,11 @@ def test_withdrawn_entries_and_digests_leave_every_page_that_listed_them(client,
     assert sizes["2024-02-29"] == 27
 
     other = Paper.objects.get(arxiv_id="2402.19446")  # still published, in the same digest
-    assert [d.date.isoformat() for d in client.get(f"/paper/{other.arxiv_id}/").context["digests"]] == ["2024-02-29"]
+    assert [day.isoformat() for day in client.get(f"/paper/{other.arxiv_id}/").context["digest_dates"]] == ["2024-02-29"]
     cache.clear()
     transitions.state_change(objects=list(Digest.objects.filter(date="2024-02-29")), action="unpublish",
                              target=Status.UNPUBLISHED)
-    assert client.get(f"/paper/{other.arxiv_id}/").context["digests"] == []
+    assert client.get(f"/paper/{other.arxiv_id}/").context["digest_dates"] == []
 
 
 @pytest.mark.django_db
@@ -459,3 +459,53 @@ def test_tags_saved_without_a_slug_get_one_from_the_migration():
     migration.give_slugs(apps, None)
     empty.refresh_from_db()
     assert empty.slug == f"tag-{empty.pk}_"
+
+
+@pytest.mark.parametrize("staff", [False, True])
+def test_the_paper_pages_one_query_reads_what_its_five_queries_read(staff):
+    """PostgreSQL reads a paper page's lists in the paper's row; SQLite in a query each: the same lists."""
+    import datetime as dt
+
+    from papers.models import Correction
+    from papers.site import page_queries
+    from tests.factories import DigestFactory, PaperFactory
+
+    paper = PaperFactory(authors=["Zoë Ångström", "Li Wei", "A. N. Other"], tags=["zeta", "Alpha", "méta"])
+    summary = SummaryFactory(paper=paper, published=True)
+    draft = SummaryFactory(paper=PaperFactory(authors=[], tags=[]))  # a preview: nothing to list
+    DigestFactory(date=dt.date(2024, 4, 2), papers=[paper], status=Status.PUBLISHED)
+    DigestFactory(date=dt.date(2024, 4, 9), papers=[paper], status=Status.PUBLISHED)
+    DigestFactory(date=dt.date(2024, 4, 5), papers=[paper])  # a draft digest
+    moments = [dt.datetime(2024, 5, day, 8, 30, tzinfo=dt.timezone.utc) for day in (3, 1, 7, 2, 9, 4, 6)]
+    for number, moment in enumerate(moments):
+        Correction.objects.create(summary=summary, corrected_at=moment, fields=["tldr", "title_zh"][: number % 2 + 1])
+
+    def lists(found):
+        if found is None:
+            return None
+        summary = getattr(found, "summary", None)
+        return (found.pk, found.author_list, found.author_ids, [(t.pk, t.name, t.slug) for t in found.tags_shown],
+                summary.generation.output if summary and summary.generation_id else None,
+                found.digest_dates, [(c.pk, c.summary_id, c.corrected_at, c.fields) for c in found.corrections])
+
+    one = lists(page_queries.paper_page_in_one_query(paper.arxiv_id, staff=staff))
+    assert one == lists(page_queries.paper_page_in_queries(paper.arxiv_id, staff=staff))
+    assert [name for name, _ in one[1]] == ["Zoë Ångström", "Li Wei", "A. N. Other"]
+    assert [name for _, name, _ in one[3]] == ["Alpha", "méta", "zeta"]
+    assert one[4] == summary.generation.output and one[4]["tldr"]  # the machine text the page compares with
+    assert one[5] == [dt.date(2024, 4, 9), dt.date(2024, 4, 2)]
+    assert [c[2].day for c in one[6]] == [9, 7, 6, 4, 3]  # the latest five
+    for arxiv_id in (draft.paper.arxiv_id, "2499.99999"):
+        assert lists(page_queries.paper_page_in_one_query(arxiv_id, staff=staff)) \
+            == lists(page_queries.paper_page_in_queries(arxiv_id, staff=staff))
+    assert (page_queries.paper_page_in_one_query(draft.paper.arxiv_id, staff=staff) is None) is not staff
+
+
+def test_a_paper_page_reads_the_database_three_times(client, settings):
+    """The paper with its lists, then its related papers ranked, then their links (PostgreSQL)."""
+    settings.PAGE_CACHE = False
+    paper = SummaryFactory(paper__tags=["llm"], published=True).paper
+    client.get(f"/paper/{paper.arxiv_id}/")
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(f"/paper/{paper.arxiv_id}/").status_code == 200
+    assert len(queries) == 3, [q["sql"][:80] for q in queries]
