@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from dataclasses import dataclass, field
 from inspect import unwrap
 
 from django.contrib.syndication.views import Feed
@@ -88,6 +89,34 @@ class AttributesResolvedOnce(Feed):
         return _CALL_WITH_ITEM if code.co_argcount == 2 else _CALL
 
 
+@dataclass(slots=True)
+class FeedItem:
+    """One row of ``Paper.objects.for_feeds()`` (``FEED_FIELDS``, in order), then its byline and language."""
+
+    pk: int
+    arxiv_id: str
+    title: str
+    abstract: str
+    published: dt.date | None
+    topic_name_en: str | None
+    headline_zh: str | None
+    title_zh: str | None
+    tldr: str | None
+    abstract_zh: str | None
+    published_at: dt.datetime | None
+    modified_at: dt.datetime | None
+    author_list: list[tuple[str, str]] = field(default_factory=list)  # set by attach_authors
+    author_ids: list[int] = field(default_factory=list)
+    lang: str = ""  # a search feed's titles: "zh", "en" or both
+
+
+def feed_items(rows) -> list[FeedItem]:
+    """Items of ``for_feeds()`` rows, with their authors (one query)."""
+    items = [FeedItem(*row) for row in rows]
+    attach_authors(items)
+    return items
+
+
 def _items(papers):
     """A feed's items of these papers: the latest entries first (their SQL compiled once, papers.fixed_queries)."""
     return papers.for_feeds().latest_first()[:FEED_SIZE]
@@ -111,22 +140,20 @@ class LatestPapersFeed(AttributesResolvedOnce):
         return LATEST_ITEMS()
 
     def items(self, obj=None):
-        papers = list(self.papers(obj))
-        attach_authors(papers)
-        return papers
+        return feed_items(self.papers(obj))
 
     def item_title(self, paper):
         # Many readers render a title as HTML, some after decoding it twice: a title is plain text with
         # nothing an HTML parser could read as a tag (imports remove markup; an older row or an
         # editor's text may still have some).
-        headline = paper.summary.headline_zh or paper.summary.title_zh
+        headline = paper.headline_zh or paper.title_zh
         return inert_text(f"{headline} | {paper.title}" if headline else paper.title)
 
     def item_description(self, paper):
         # A reader renders the description as HTML, and these are plain-text fields (the pages escape
         # them too): escaped, the text shows as written; markup an older row may hold is left out, since
         # some readers decode a description twice before rendering it.
-        return escape(plain_text(paper.summary.tldr or paper.summary.abstract_zh or paper.abstract))
+        return escape(plain_text(paper.tldr or paper.abstract_zh or paper.abstract))
 
     def item_link(self, paper):
         return slug_links("paper")(paper.arxiv_id)
@@ -137,17 +164,17 @@ class LatestPapersFeed(AttributesResolvedOnce):
     item_guid_is_permalink = False
 
     def item_pubdate(self, paper):
-        return paper.summary.published_at or timezone.make_aware(dt.datetime.combine(paper.published or dt.date.today(), dt.time()))
+        return paper.published_at or timezone.make_aware(dt.datetime.combine(paper.published or dt.date.today(), dt.time()))
 
     def item_updateddate(self, paper):
-        return paper.summary.modified_at
+        return paper.modified_at
 
     def item_author_name(self, paper):
         names = [name for name, _ in paper.author_list[:3]]
         return inert_text(", ".join(names)) if names else None
 
     def item_categories(self, paper):
-        return [inert_text(paper.topic.name_en)] if paper.topic else []
+        return [inert_text(paper.topic_name_en)] if paper.topic_name_en else []
 
 
 class AtomFeed:

@@ -19,9 +19,8 @@ from django.urls import reverse
 
 from papers.markup import inert_text, plain_text
 from papers.models import Paper
-from papers.site.feeds import FEED_SIZE, AtomFeedType, LatestPapersFeed
+from papers.site.feeds import FEED_SIZE, AtomFeedType, LatestPapersFeed, feed_items
 from papers.site.filters import PaperFilter
-from papers.site.fragments import attach_authors
 from papers.site.search import MAX_QUERY_LENGTH, matching_newest_cheaply
 
 LANGUAGES = {"zh", "en"}
@@ -84,18 +83,16 @@ class SearchFeed(LatestPapersFeed):
         queryset = obj.filterset.qs
         if obj.query.strip():
             queryset = matching_newest_cheaply(queryset, obj.query)
-        papers = list(queryset.for_feeds().latest_first()[:FEED_SIZE])
-        attach_authors(papers)
-        for paper in papers:
-            paper.feed_lang = obj.lang  # one feed instance serves every request: the language goes with the items
-        return papers
+        items = feed_items(queryset.for_feeds().latest_first()[:FEED_SIZE])
+        for item in items:
+            item.lang = obj.lang  # one feed instance serves every request: the language goes with the items
+        return items
 
     def item_title(self, paper):
-        summary = paper.summary
-        if paper.feed_lang == "en":
+        if paper.lang == "en":
             return inert_text(paper.title)
-        if paper.feed_lang == "zh":
-            return inert_text(summary.headline_zh or summary.title_zh or paper.title)
+        if paper.lang == "zh":
+            return inert_text(paper.headline_zh or paper.title_zh or paper.title)
         return super().item_title(paper)
 
 
