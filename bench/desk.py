@@ -289,7 +289,9 @@ def main(argv: list[str] | None = None) -> int:
 
     result = run(parse_args(argv))
     save("desk", result)
-    return 0 if result["pass"] else 1
+    # A goal missed is its FAIL line and "pass": false in the results, as bench.pages reports its goals:
+    # a speed figure is no error, and `make bench` goes on to the benches after this one.
+    return 0
 
 
 if __name__ == "__main__":

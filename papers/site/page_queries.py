@@ -34,8 +34,9 @@ def _with_page_lists(papers, paper_type):
     """PostgreSQL: the lists a paper page shows, as arrays in the paper's own row.
 
     Its bylines, tags, published digests, latest corrections and the machine
-    text its entry started from were five more queries, each a round trip and some 0.15 ms of Python and as much
-    of PostgreSQL's CPU for a handful of rows.
+    text its entry started from are a handful of rows each: as queries of
+    their own, each would cost a round trip, some 0.15 ms of Python and as
+    much of PostgreSQL's CPU.
     """
     paper = OuterRef("pk")
     return papers.annotate(
@@ -92,7 +93,9 @@ def paper_page_in_one_query(arxiv_id: str, *, staff: bool) -> Paper | None:
                                         corrected_at=dt.datetime.fromisoformat(row["corrected_at"]))
                              for row in paper.page_corrections]
         if summary is not None and summary.generation_id:
-            summary.generation = Generation(pk=summary.generation_id, output=paper.page_machine_text)
+            # As ``MACHINE_TEXT`` loads it: its other fields deferred, read from the database if asked for.
+            summary.generation = Generation.from_db(paper._state.db, ["id", "output"],
+                                                    [summary.generation_id, paper.page_machine_text])
     return paper
 
 

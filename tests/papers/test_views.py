@@ -473,6 +473,7 @@ def test_the_paper_pages_one_query_reads_what_its_five_queries_read(staff):
     paper = PaperFactory(authors=["Zoë Ångström", "Li Wei", "A. N. Other"], tags=["zeta", "Alpha", "méta"])
     summary = SummaryFactory(paper=paper, published=True)
     draft = SummaryFactory(paper=PaperFactory(authors=[], tags=[]))  # a preview: nothing to list
+    bare = PaperFactory(authors=["Solo"])  # a paper without an entry yet: staff preview it
     DigestFactory(date=dt.date(2024, 4, 2), papers=[paper], status=Status.PUBLISHED)
     DigestFactory(date=dt.date(2024, 4, 9), papers=[paper], status=Status.PUBLISHED)
     DigestFactory(date=dt.date(2024, 4, 5), papers=[paper])  # a draft digest
@@ -495,10 +496,14 @@ def test_the_paper_pages_one_query_reads_what_its_five_queries_read(staff):
     assert one[4] == summary.generation.output and one[4]["tldr"]  # the machine text the page compares with
     assert one[5] == [dt.date(2024, 4, 9), dt.date(2024, 4, 2)]
     assert [c[2].day for c in one[6]] == [9, 7, 6, 4, 3]  # the latest five
-    for arxiv_id in (draft.paper.arxiv_id, "2499.99999"):
+    for arxiv_id in (draft.paper.arxiv_id, bare.arxiv_id, "2499.99999"):
         assert lists(page_queries.paper_page_in_one_query(arxiv_id, staff=staff)) \
             == lists(page_queries.paper_page_in_queries(arxiv_id, staff=staff))
     assert (page_queries.paper_page_in_one_query(draft.paper.arxiv_id, staff=staff) is None) is not staff
+    preview = page_queries.paper_page_in_one_query(bare.arxiv_id, staff=staff)
+    assert (preview is None) is not staff
+    if staff:
+        assert preview.author_list == [("Solo", "solo")] and preview.corrections == [] and not hasattr(preview, "summary")
 
 
 def test_a_paper_page_reads_the_database_three_times(client, settings):
