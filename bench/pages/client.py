@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from bench.pages.cpu import cpu_ticks, cpu_used
+from bench.pages.reads import database_reads, reads_per_request
 
 if TYPE_CHECKING:
     from bench.pages.server import Gunicorn
@@ -131,6 +132,7 @@ class Result:
     misses: int = 0
     size: int = 0
     cpu: dict[str, float] = field(default_factory=dict)  # CPUs used by group while measured (see cpu_ticks)
+    reads: tuple[float, float] | None = None  # blocks and ms the database read per request (see bench.pages.reads)
     note: str = ""
 
     @property
@@ -159,6 +161,7 @@ def load(name: str, server: Gunicorn, paths: list[str], *, connections: int, war
     result = Result(name)
     lock = threading.Lock()
     cpu_marks: list[dict | None] = []
+    read_marks: list[tuple[int, float] | None] = []
     port = server.port
 
     def client() -> None:
@@ -199,8 +202,11 @@ def load(name: str, server: Gunicorn, paths: list[str], *, connections: int, war
     def mark_cpu() -> None:
         time.sleep(max(0.0, measure_from - time.perf_counter()))
         cpu_marks.append(cpu_ticks(server.process.pid))
+        read_marks.append(database_reads())
         time.sleep(max(0.0, stop_at - time.perf_counter()))
         cpu_marks.append(cpu_ticks(server.process.pid))
+        time.sleep(1.1)  # a backend reports its reads at most once a second
+        read_marks.append(database_reads())
 
     threads = [threading.Thread(target=client, daemon=True) for _ in range(connections)]
     threads.append(threading.Thread(target=mark_cpu, daemon=True))
@@ -211,6 +217,8 @@ def load(name: str, server: Gunicorn, paths: list[str], *, connections: int, war
     result.seconds = duration
     if len(cpu_marks) == 2:
         result.cpu = cpu_used(*cpu_marks, duration)
+    if len(read_marks) == 2:
+        result.reads = reads_per_request(*read_marks, result.requests)
     return result
 
 

@@ -10,7 +10,7 @@ from bench.pages.cpu import CPU_GROUPS
 def print_table(results: list[Result], static: Result) -> None:
     print()
     print(f"{'scenario':<16} {'req/s':>7} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'×static':>7} "
-          f"{'KiB':>5}  {'CPUs: server db client other':<28}  notes")
+          f"{'KiB':>5}  {'CPUs: server db client other':<28}  {'reads/req: blocks ms':<20}  notes")
     for r in results:
         notes = [r.note] if r.note else []
         if r.hits or r.misses:
@@ -20,9 +20,10 @@ def print_table(results: list[Result], static: Result) -> None:
         if r.cpu.get("other", 0) > 0.15:
             notes.append("other processes busy: noisy")
         cpu = "  ".join(f"{r.cpu[group]:>4.2f}" for group in CPU_GROUPS) if r.cpu else "n/a"
+        reads = f"{r.reads[0]:>8.1f} {r.reads[1]:>6.2f}" if r.reads else "n/a"
         ratio = r.rps / static.rps if static.rps else float("nan")
         print(f"{r.name:<16} {r.rps:>7.0f} {r.percentile(50):>8.1f} {r.percentile(95):>8.1f} {r.percentile(99):>8.1f} "
-              f"{ratio:>7.2f} {r.size / 1024:>5.1f}  {'':<6}{cpu:<22}  {'; '.join(notes)}")
+              f"{ratio:>7.2f} {r.size / 1024:>5.1f}  {'':<6}{cpu:<22}  {'':<5}{reads:<15}  {'; '.join(notes)}")
 
 
 def verdicts(results: dict[str, Result]) -> list[tuple[str, bool]]:
