@@ -16,7 +16,7 @@ from django.db.models import OuterRef, Q, Subquery
 from django.db.models.functions import JSONObject
 from taggit.models import Tag
 
-from papers.fixed_queries import FixedQuery, one_of
+from papers.fixed_queries import FixedQuery
 from papers.models import CARD_UNUSED_FIELDS, Authorship, Correction, Digest, DigestEntry, Generation, Paper
 from papers.site.fragments import attach_authors
 
@@ -121,7 +121,6 @@ def paper_type_id() -> int:
 
 LATEST_DIGESTS = FixedQuery(lambda: Digest.objects.latest_per_topic())  # the home page's
 LATEST_CARDS = FixedQuery(lambda: Paper.objects.published().for_cards().latest_first()[:PAGE_SIZE])
-CARDS = FixedQuery(lambda ids: Paper.objects.for_cards().filter(pk__in=one_of(ids, "bigint")), ids=list)
 
 
 # --- digest day -------------------------------------------------------------------

@@ -23,7 +23,7 @@ from papers.site.caching import cached_page
 from papers.site.citations import bibtex, plain_citation
 from papers.site.coverage import day_coverage
 from papers.site.filters import PaperFilter
-from papers.site.fragments import attach_cards
+from papers.site.fragments import attach_cards, cards_of
 from papers.site.page_queries import PAGE_SIZE
 from papers.site.reversing import slug_links
 from papers.site.search import CANDIDATES, search
@@ -162,9 +162,7 @@ def search_view(request):
     # Without a filter the search runs its fixed queries (papers.site.search), not the filters' queryset.
     ids, more = search(filterset.qs if filterset.narrows else None, query) if query else ([], False)
     page = _page(request, ids)
-    papers = {paper.pk: paper for paper in queries.CARDS(ids=list(page.object_list))} if page.object_list else {}
-    page.object_list = [papers[pk] for pk in page.object_list]
-    attach_cards(page.object_list)
+    page.object_list = cards_of(list(page.object_list))
     return render(request, "papers/search.html", {
         "query": query, "filter": filterset, "page": page, "more": more, "newest": CANDIDATES,
         "querystring": _querystring(request),
