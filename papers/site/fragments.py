@@ -119,32 +119,16 @@ def _stamps(db: str, paper_ids: list[int]) -> dict[int, tuple[str, str]]:
 
 
 def attach_cards(papers) -> None:
-    """Set ``paper.card`` (safe HTML) on each paper: cached cards in one cache round trip, the rest rendered.
+    """Set ``paper.card`` (safe HTML) on each paper, as ``cards_of`` makes them.
 
-    On PostgreSQL a card that is not cached is rendered from its paper read
-    again with the hash of its content (``CARDS_STAMPED``): rendered from
-    the row the caller read, an edit landing between that read and the
-    hash's would be cached under the edited text's key.
+    Only the papers' ids are read here: a list page reads what it shows
+    besides the cards, nothing of what the cards show.  A paper gone since
+    the page read it gets an empty card.
     """
     papers = list(papers)
-    if not papers:
-        return
-    db = papers[0]._state.db or "default"
-    if not _stamped_in_sql(db):
-        attach_authors(papers)
-        language = get_language()
-        keys = {paper.pk: _card_key(_content_stamp(paper), language) for paper in papers}
-        found = cache.get_many(list(keys.values()))
-        for paper in papers:
-            if keys[paper.pk] in found:
-                paper.card = _safe(found[keys[paper.pk]])
-        _render([paper for paper in papers if not hasattr(paper, "card")], _content_stamp)
-        return
     cards = {card.pk: card.card for card in cards_of([paper.pk for paper in papers])}
     for paper in papers:
-        if paper.pk in cards:
-            paper.card = cards[paper.pk]
-    _render([paper for paper in papers if not hasattr(paper, "card")], None)  # gone meanwhile: shown, not cached
+        paper.card = cards.get(paper.pk, _safe(""))
 
 
 @dataclass(frozen=True)
@@ -157,44 +141,47 @@ class Card:
 
 
 def cards_of(paper_ids: list[int]) -> list[Card]:
-    """The cards of these papers, in this order (a paper that no longer exists is left out).
+    """The cards of these papers, in this order, from the cache or rendered (a paper that is gone is left out).
 
-    On PostgreSQL a cached card costs one short row and the cache; only the
-    papers whose cards are rendered are read whole.
+    On PostgreSQL a cached card costs one short row and the cache; the
+    papers whose cards are rendered are read whole, with the hash their
+    cards are cached under taken by the same statement: rendered from an
+    earlier read, an edit landing in between would be cached under the
+    edited text's key.  Elsewhere (SQLite: the demo) every paper is read
+    whole and hashed in Python.
     """
     from papers.models import Paper
 
     if not paper_ids:
         return []
-    db = Paper.objects.db
-    if not _stamped_in_sql(db):
+    db, language = Paper.objects.db, get_language()
+    if _stamped_in_sql(db):
+        stamps = _stamps(db, list(paper_ids))
+        read_whole, stamp_of = (lambda pks: list(CARDS_STAMPED(ids=pks))), (lambda paper: paper.card_stamp)
+    else:
         papers = {paper.pk: paper for paper in CARDS(ids=list(paper_ids))}
-        attach_cards(papers.values())
-        return [Card(pk, papers[pk].arxiv_id, papers[pk].card) for pk in paper_ids if pk in papers]
-    language = get_language()
-    stamps = _stamps(db, list(paper_ids))
+        attach_authors(list(papers.values()))
+        stamps = {pk: (paper.arxiv_id, _content_stamp(paper)) for pk, paper in papers.items()}
+        read_whole, stamp_of = (lambda pks: [papers[pk] for pk in pks]), _content_stamp
     keys = {pk: _card_key(stamp, language) for pk, (_, stamp) in stamps.items()}
     found = cache.get_many(list(keys.values()))
     html = {pk: _safe(found[key]) for pk, key in keys.items() if key in found}
     missing = [pk for pk in keys if pk not in html]
     if missing:
-        rendered = list(CARDS_STAMPED(ids=missing))
-        _render(rendered, lambda paper: paper.card_stamp)
+        rendered = read_whole(missing)
+        _render(rendered, stamp_of)
         html.update((paper.pk, paper.card) for paper in rendered)
     return [Card(pk, stamps[pk][0], html[pk]) for pk in paper_ids if pk in html]
 
 
 def _render(papers: list, stamp) -> None:
     """Render the cards of ``papers`` (their authors read here if need be); cache each under ``stamp(paper)``'s key."""
-    if not papers:
-        return
     attach_authors([paper for paper in papers if not hasattr(paper, "author_list")])
     language, template, fresh = get_language(), get_template(ENTRY_TEMPLATE), {}
     for paper in papers:
         html = template.render({"paper": paper})
         paper.card = _safe(html)
-        if stamp is not None:
-            fresh[_card_key(stamp(paper), language)] = html
+        fresh[_card_key(stamp(paper), language)] = html
     if fresh:
         cache.set_many(fresh, CARD_TIMEOUT)
 

@@ -17,7 +17,7 @@ from django.db.models.functions import JSONObject
 from taggit.models import Tag
 
 from papers.fixed_queries import FixedQuery
-from papers.models import CARD_UNUSED_FIELDS, Authorship, Correction, Digest, DigestEntry, Generation, Paper
+from papers.models import Authorship, Correction, Digest, DigestEntry, Generation, Paper
 from papers.site.fragments import attach_authors
 
 PAGE_SIZE = 20
@@ -120,7 +120,7 @@ def paper_type_id() -> int:
 # --- lists of cards ---------------------------------------------------------------
 
 LATEST_DIGESTS = FixedQuery(lambda: Digest.objects.latest_per_topic())  # the home page's
-LATEST_CARDS = FixedQuery(lambda: Paper.objects.published().for_cards().latest_first()[:PAGE_SIZE])
+LATEST_CARDS = FixedQuery(lambda: Paper.objects.published().listed_as_cards().latest_first()[:PAGE_SIZE])
 
 
 # --- digest day -------------------------------------------------------------------
@@ -129,11 +129,14 @@ DIGESTS_OF_DAY = FixedQuery(lambda day: Digest.objects.published().filter(date=d
 
 
 def _entries(day):
-    """A day's published entries as cards, in their digests' order (the digests: those of DIGESTS_OF_DAY)."""
+    """A day's published entries, in their digests' order (the digests: those of DIGESTS_OF_DAY).
+
+    Each with its paper's id and topic: the page groups them by topic, and
+    their cards come from ``attach_cards``.
+    """
     return (
         DigestEntry.objects.published().filter(digest__in=Digest.objects.published().filter(date=day))
-        .select_related("paper__summary", "paper__topic")
-        .defer(*(f"paper__{name}" for name in CARD_UNUSED_FIELDS))
+        .select_related("paper__topic").only("digest", "position", "paper__arxiv_id", "paper__topic")
         .order_by("paper__topic__position", "digest__topic__position", "position")
     )
 

@@ -63,7 +63,7 @@ def _querystring(request) -> str:
 
 def _filtered_list(request, queryset, template: str, context: dict):
     filterset = PaperFilter(request.GET, queryset=queryset)
-    context.update(filter=filterset, page=_page_of_cards(request, filterset.qs.for_cards()),
+    context.update(filter=filterset, page=_page_of_cards(request, filterset.qs.listed_as_cards()),
                    querystring=_querystring(request))
     return render(request, template, context)
 

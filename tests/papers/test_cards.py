@@ -97,3 +97,18 @@ def test_list_pages_share_the_search_pages_cards_and_follow_an_author_rename(cli
     Author.objects.filter(pk=first.pk).update(name="Renamed Author")
     for url in (f"/search/?q={word}", f"/topic/{paper.topic.slug}/"):
         assert "Renamed Author" in client.get(url).content.decode(), url
+
+
+def test_list_pages_with_their_cards_cached_read_no_card_text(client, published, settings):
+    settings.PAGE_CACHE = False
+    paper = _paper_with_authors()
+    day = paper.digests.filter(status="published").first().date
+    word = paper.title.split()[0]
+    for url in ("/", f"/digest/{day}/", f"/topic/{paper.topic.slug}/", f"/search/?q={word}"):
+        client.get(url)  # the cards rendered and cached
+        with CaptureQueriesContext(connection) as queries:
+            page = client.get(url).content.decode()
+        assert paper.arxiv_id in page or url == "/", url
+        text_read = [q["sql"] for q in queries
+                     if '"papers_paper"."abstract"' in q["sql"] or '"papers_summary"."tldr"' in q["sql"]]
+        assert text_read == [], url
