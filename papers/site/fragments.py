@@ -71,7 +71,7 @@ def _stamp_sql() -> tuple[str, str]:
     # AUTHORS_SHOWN authors, its summary's.  A column the card template starts to show belongs here too.
     stamp = f"""md5(concat_ws(chr(31),
         p.arxiv_id, p.version, p.title, p.published, p.code_url, p.abstract, t.slug, t.name_en, t.name_zh,
-        (SELECT count(*) FROM {authorship} AS a JOIN {author} AS au ON au.id = a.author_id WHERE a.paper_id = p.id),
+        (SELECT count(*) FROM {authorship} AS a WHERE a.paper_id = p.id),
         (SELECT string_agg(shown.slug || chr(9) || shown.name, chr(31) ORDER BY shown.position)
            FROM (SELECT au.slug, au.name, a.position FROM {authorship} AS a JOIN {author} AS au ON au.id = a.author_id
                  WHERE a.paper_id = p.id ORDER BY a.position LIMIT {AUTHORS_SHOWN}) AS shown),

@@ -94,7 +94,7 @@ def digest_detail(request, date: str, topic: str | None = None):
     if not digests:
         raise Http404("no digest published for this date")
     topic_obj = get_object_or_404(Topic, slug=topic) if topic else None
-    entries = queries.TOPIC_ENTRIES(day=day, topic=topic_obj.pk) if topic_obj else queries.ENTRIES(day=day)
+    entries = queries.day_entries(digests, topic_obj.pk if topic_obj else None)
     seen: set[int] = set()
     entries = [e for e in entries if not (e.paper_id in seen or seen.add(e.paper_id))]  # a paper once a day
     if topic_obj and not entries:

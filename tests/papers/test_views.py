@@ -514,3 +514,23 @@ def test_a_paper_page_reads_the_database_three_times(client, settings):
     with CaptureQueriesContext(connection) as queries:
         assert client.get(f"/paper/{paper.arxiv_id}/").status_code == 200
     assert len(queries) == 3, [q["sql"][:80] for q in queries]
+
+
+def test_a_digest_day_lists_by_paper_topic_then_digest_topic_then_place_with_no_topic_last(client):
+    import datetime as dt
+
+    from tests.factories import DigestFactory, PaperFactory, TopicFactory
+
+    first, second = TopicFactory(slug="order-first", position=1), TopicFactory(slug="order-second", position=2)
+
+    def paper(topic):
+        return SummaryFactory(published=True, paper=PaperFactory(topic=topic)).paper
+
+    a, b, c, d, e = paper(second), paper(None), paper(first), paper(first), paper(second)
+    day = dt.date(2024, 5, 1)
+    DigestFactory(date=day, topic=None, status=Status.PUBLISHED, papers=[a, b, c])
+    DigestFactory(date=day, topic=second, status=Status.PUBLISHED, papers=[d, e])
+    entries = client.get(f"/digest/{day}/").context["entries"]
+    assert [entry.paper for entry in entries] == [d, c, e, a, b]
+    page = client.get(f"/digest/{day}/{second.slug}/").context["entries"]
+    assert [entry.paper for entry in page] == [d, e, a]  # its papers, and every paper of its digest
