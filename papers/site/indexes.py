@@ -18,12 +18,15 @@ pages; "home" is bumped whenever any paper goes live or is withdrawn.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import NamedTuple
 from string import ascii_uppercase
 
 from django.db.models import CharField, Expression, F, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Concat
 from django.shortcuts import render
+from django.utils.html import format_html_join
+from django.utils.safestring import SafeString
 from django.utils.formats import number_format
 from django.utils.translation import get_language, ngettext
 from django.views.decorators.http import require_GET
@@ -147,19 +150,25 @@ class TagRow(NamedTuple):
     count: int
 
 
-def items_linked(route: str, rows, name=lambda row: row.name):
-    """Each row as an item of the list: its name, link and count ready to show (``row.slug``, ``row.count``).
+ITEM_HTML = '<li><a href="{}">{}</a> <span class="count" data-count="{}">{}</span></li>'
 
-    Worked out here rather than per item in the template, where ``{% url %}``
-    and a plural ``{% blocktranslate %}`` were most of a 200-tag page's 14 ms
-    of CPU.
+
+def items_linked(route: str, rows, name=lambda row: row.name) -> SafeString:
+    """The rows as the list's items, written out: each its name, link and count (``row.slug``, ``row.count``).
+
+    Written here rather than per item in the template, where ``{% url %}``,
+    a plural ``{% blocktranslate %}`` and then the engine's own work per
+    variable cost a 100-author page about 1 ms of its 4–5 ms of CPU.
     """
-    link = slug_links(route)
-    return [
-        {"name": name(row), "url": link(row.slug), "count": str(row.count),
-         "label": ngettext("%(n)s paper", "%(n)s papers", row.count) % {"n": number_format(row.count)}}
-        for row in rows
-    ]
+    link, language = slug_links(route), get_language()
+    return format_html_join("\n", ITEM_HTML, ((link(row.slug), name(row), row.count, _count_label(language, row.count))
+                                              for row in rows))
+
+
+@lru_cache(maxsize=4096)
+def _count_label(language: str, count: int) -> str:
+    """"1 paper", "1,234 papers" in ``language`` (the active one): a few hundred counts cover nearly every row."""
+    return ngettext("%(n)s paper", "%(n)s papers", count) % {"n": number_format(count)}
 
 
 def _querystring_without(request, names) -> str:
