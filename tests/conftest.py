@@ -87,6 +87,14 @@ def seed_hexo() -> Path:
     return SEEDS / "003_2b154e7610c01647.txt"
 
 
+@pytest.fixture
+def published(seed_digest, seed_hexo):
+    """Both seeds imported with their entries published, as readers see them."""
+    from papers.services.ingest import IngestOptions, import_sources
+
+    import_sources([str(seed_digest), str(seed_hexo)], options=IngestOptions(publish=True))
+
+
 @pytest.fixture(autouse=True)
 def _empty_redis():
     """Every test starts with an empty test Redis database.

@@ -15,7 +15,7 @@ from papers.services import page_versions
 from papers.services.page_versions import invalidate, invalidate_everything
 from papers.site.caching import PAGE_TIMEOUT, LocalPages, PageCacheMiddleware, generation, local_pages
 from papers.models import Status, Topic
-from papers.services.ingest import IngestOptions, import_sources
+from papers.services.ingest import import_sources
 from tests.factories import PaperFactory, SummaryFactory
 
 pytestmark = pytest.mark.django_db
@@ -32,11 +32,6 @@ def fresh_cache():
     cache.clear()
     yield
     cache.clear()
-
-
-@pytest.fixture
-def published(seed_digest, seed_hexo):
-    import_sources([str(seed_digest), str(seed_hexo)], options=IngestOptions(publish=True))
 
 
 @pytest.fixture

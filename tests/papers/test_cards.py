@@ -2,29 +2,15 @@
 from __future__ import annotations
 
 import pytest
-from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
 from papers.models import Author, Paper, Summary, Topic
-from papers.services.ingest import IngestOptions, import_sources
 from papers.site import fragments
 from tests.factories import AuthorFactory, AuthorshipFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def fresh_cache():
-    cache.clear()
-    yield
-    cache.clear()
-
-
-@pytest.fixture
-def published(seed_digest, seed_hexo):
-    import_sources([str(seed_digest), str(seed_hexo)], options=IngestOptions(publish=True))
 
 
 def _paper_with_authors() -> Paper:

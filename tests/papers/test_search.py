@@ -7,7 +7,6 @@ from papers.site import search as search_module
 from papers.models import Paper, Summary
 from papers.services.search_index import chinese_document, index_papers, segment
 from papers.site.search import MAX_QUERY_LENGTH, matching, search
-from papers.services.ingest import IngestOptions, import_sources
 from tests.factories import PaperFactory, SummaryFactory
 
 pytestmark = pytest.mark.django_db
@@ -24,11 +23,6 @@ def entry(arxiv_id: str, title: str, abstract: str, *, published: bool = True, *
                                                 published="2024-03-01"), published=published, **text)
     index_papers([summary.paper_id])
     return summary.paper
-
-
-@pytest.fixture
-def published(seed_digest, seed_hexo):
-    import_sources([str(seed_digest), str(seed_hexo)], options=IngestOptions(publish=True))
 
 
 @pytest.fixture

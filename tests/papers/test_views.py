@@ -29,11 +29,6 @@ def fresh_cache():
 
 
 @pytest.fixture
-def published(seed_digest, seed_hexo):
-    import_sources([str(seed_digest), str(seed_hexo)], options=IngestOptions(publish=True))
-
-
-@pytest.fixture
 def drafts(tmp_path):
     """A draft digest with a draft paper that must never show to readers."""
     path = tmp_path / "draft.md"
