@@ -192,12 +192,12 @@ class PaperQuerySet(models.QuerySet):
         return self.select_related("summary", "topic").defer(*CARD_UNUSED_FIELDS)
 
     def listed_as_cards(self):
-        """A list of papers shown as their cards (``attach_cards`` makes them): their ids and topics, no text.
+        """A list of papers shown as their cards (``attach_cards`` makes them): their ids, no text.
 
         The cards come from the cache, or from their own read when rendered;
         the list's rows are only the papers' places in it.
         """
-        return self.select_related("topic").only("arxiv_id", "topic")
+        return self.only("arxiv_id")
 
     def for_feeds(self):
         """A feed item's columns as a row (``FEED_FIELDS``; authors: ``attach_authors``), and nothing a card shows.
