@@ -151,7 +151,8 @@ def test_authors_are_paged_by_name_and_the_pager_visits_each_once(client, eleven
 
 
 
-@pytest.mark.parametrize("candidates", [indexes.SEARCH_CANDIDATES, 2])  # matches sorted, or found along the name
+# Every match sorted; a page found among the first five matches; or past the first two.
+@pytest.mark.parametrize("candidates", [indexes.SEARCH_CANDIDATES, 5, 2])
 def test_a_search_is_paged_the_same_way(client, eleven_authors, monkeypatch, candidates):
     monkeypatch.setattr(indexes, "SEARCH_CANDIDATES", candidates)
     authors = [slug for slug in eleven_authors if slug.startswith("author-")]
