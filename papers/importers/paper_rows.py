@@ -149,7 +149,6 @@ class EncodedPaper:
     source: str
     line: int | None
     authors: list[str]
-    author_slugs: list[str]
     row: bytes
     # What such a record lacks, so that the ingest reads every record the same way.
     update_only = False
@@ -163,12 +162,12 @@ class EncodedPaper:
         # As a PaperRecord is (records.py): values in one call, with the field names and the row's
         # columns alongside, so a writer running other code than the parser fails loudly.
         return _rebuilt_encoded, (LAYOUT, (self.arxiv_id, self.version, self.source, self.line, self.authors,
-                                           self.author_slugs, self.row))
+                                           self.row))
 
     def record(self) -> PaperRecord:
         columns = decode(self.row)
         del columns["primary_category"]  # derived from the categories
-        return PaperRecord(source=self.source, line=self.line, authors=self.authors, author_slugs=self.author_slugs,
+        return PaperRecord(source=self.source, line=self.line, authors=self.authors,
                            **columns)
 
 
@@ -190,6 +189,5 @@ def encoded(record: PaperRecord) -> PaperRecord | EncodedPaper:
         row = encode(record)
     except (ValueError, TypeError, OverflowError):
         return record  # refused again where it is written, as a failed record with the reason
-    return EncodedPaper(record.arxiv_id, record.version, record.source, record.line, record.authors,
-                        record.author_slugs, row)
+    return EncodedPaper(record.arxiv_id, record.version, record.source, record.line, record.authors, row)
 

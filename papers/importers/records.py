@@ -95,7 +95,6 @@ class PaperRecord:
     digests: list[DigestRef] = field(default_factory=list)
     raw: str = ""
     warnings: list[str] = field(default_factory=list)
-    author_slugs: list[str] = field(default_factory=list)  # filled by with_keys()
     # arXiv's announcement of this record (new, cross, replace, replace-cross), when it came from one;
     # a replacement updates a paper already imported and never creates one.
     announce_type: str = ""
@@ -242,16 +241,5 @@ def with_plain_text(item: Parsed) -> Parsed:
 
 
 def prepared(item: Parsed) -> Parsed:
-    """An item as the ingest takes it: plain-text fields without markup, and the keys derived from it."""
-    return with_keys(with_plain_text(item))
-
-
-def with_keys(item: Parsed) -> Parsed:
-    """Fill in what the ingest derives from a record alone.
-
-    Done where the parsing runs (a second process, for a large file), so that
-    the process writing to the database has less to do.
-    """
-    if isinstance(item, PaperRecord):
-        item.author_slugs = [author_slug(name) for name in item.authors]
-    return item
+    """An item as the ingest takes it: plain-text fields without markup."""
+    return with_plain_text(item)

@@ -26,7 +26,7 @@ from papers.models import Author, Authorship, Paper
 PAPER_COPY = (f"COPY papers_paper (id, {', '.join(paper_rows.COLUMN_NAMES)}, topic_id, created_at, modified_at) "
               f"FROM STDIN (FORMAT BINARY)")
 PAPER_FIELDS = struct.Struct(">hiq")  # a paper row's field count, then its id
-AUTHORSHIP = struct.Struct(">hiqiqih")  # three fields: paper id, author id, position
+AUTHORSHIP = struct.Struct(">hiqiqih")  # three fields: author id, paper id, position
 LENGTH = struct.Struct(">i")
 TWO_FIELDS = b"\x00\x02"
 AUTHOR_STAGE = "paperdesk_author_stage"
@@ -201,16 +201,17 @@ def insert_authorships(author_lists: list[tuple[int, list[int]]], *, new_papers:
         Authorship.objects.bulk_create([Authorship(paper_id=paper, author_id=author, position=position)
                                         for paper, ids in author_lists for position, author in enumerate(ids)])
     else:
-        # In author order, the author index takes each leaf page once a batch rather than
-        # at random (a tenth of the table's load); the primary key's pages are few either way.
-        rows = [(author, paper, position) for paper, ids in author_lists for position, author in enumerate(ids)]
-        rows.sort()
         pack = AUTHORSHIP.pack
         with _refused_values():
-            data = b"".join([paper_rows.SIGNATURE, *[pack(3, 8, paper, 8, author, 2, position)
-                                                    for author, paper, position in rows], paper_rows.TRAILER])
+            rows = [pack(3, 8, author, 8, paper, 2, position)
+                    for paper, ids in author_lists for position, author in enumerate(ids)]
+        # In author order, the author index takes each leaf page once a batch rather than at random (a
+        # tenth of the table's load).  Every row starts with the same field header, then its author id
+        # big-endian: sorting the rows' bytes sorts them by author, then paper (twice as fast as tuples).
+        rows.sort()
+        data = b"".join([paper_rows.SIGNATURE, *rows, paper_rows.TRAILER])
         with connection.cursor() as cursor:
-            _copy(cursor, "COPY papers_authorship (paper_id, author_id, position) FROM STDIN (FORMAT BINARY)", data)
+            _copy(cursor, "COPY papers_authorship (author_id, paper_id, position) FROM STDIN (FORMAT BINARY)", data)
     missing_papers = _missing(Paper, {paper for paper, _ in author_lists}.difference(new_papers))
     deletions = author_deletions()
     if deletions is not None and deletions == deletions_seen:

@@ -49,7 +49,7 @@ def test_insert_papers_writes_every_column_and_returns_the_ids_in_order():
 
 def test_a_row_encoded_where_it_was_parsed_lands_as_the_record_would():
     record, _ = row("2402.19474", abstract="Relations, “quoted”, 中文.", categories=["cs.CV"],
-                    published=dt.date(2024, 2, 29), authors=["Weiyun Wang"], author_slugs=["weiyun-wang"])
+                    published=dt.date(2024, 2, 29), authors=["Weiyun Wang"])
     encoded = paper_rows.encoded(record)
     assert isinstance(encoded, paper_rows.EncodedPaper) and encoded.record() == record
     [pk] = bulk.insert_papers([(encoded, None)])
@@ -125,6 +125,20 @@ def test_insert_authorships_keeps_the_order_given_by_position():
     bulk.insert_authorships([(paper_id, [known["c"], known["a"], known["b"]])],
                             new_papers=[paper_id], new_authors=new_authors)
     assert [a.name for a in Paper.objects.get(pk=paper_id).ordered_authors()] == ["Cy", "Ann", "Bo"]
+
+
+def test_authorships_are_written_in_author_order():
+    """The author index takes each of its pages once a batch: the rows go in sorted by author, then paper."""
+    first, second = bulk.insert_papers([row("2402.19474"), row("2402.19475")])
+    known: dict[str, int] = {}
+    new_authors = bulk.store_authors({"a": "Ann", "b": "Bo", "c": "Cy"}, known)
+    bulk.insert_authorships([(second, [known["c"], known["a"]]), (first, [known["b"], known["c"], known["a"]])],
+                            new_papers=[first, second], new_authors=new_authors)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT author_id, paper_id, position FROM papers_authorship ORDER BY ctid")
+        written = cursor.fetchall()
+    assert written == [(known["a"], first, 2), (known["a"], second, 1), (known["b"], first, 0),
+                       (known["c"], first, 1), (known["c"], second, 0)]
 
 
 def test_references_are_checked_except_those_this_transaction_inserted():

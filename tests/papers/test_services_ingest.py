@@ -255,6 +255,19 @@ def test_an_author_listed_twice_in_a_paper_is_linked_once(tmp_path):
     assert [(a.position, a.author.name) for a in Authorship.objects.select_related("author")] == [(0, "Weiyun Wang")]
 
 
+def test_one_person_spelt_two_ways_is_one_author(tmp_path):
+    """Names are one person when their slugs are: linked once per paper, stored under the spelling first seen."""
+    items = [SnapshotItemFactory(id="2402.19470", authors_parsed=[["wang", "weiyun", ""], ["Ren", "Yiming", ""],
+                                                                   ["Wang", "Weiyun", ""]]),
+             SnapshotItemFactory(id="2402.19471", authors_parsed=[["WANG", "WEIYUN", ""], ["Ren", "Yiming", ""]])]
+    batch = import_sources([_snapshot_file(tmp_path / "snapshot.jsonl", items)], options=IngestOptions(batch_size=1))
+    assert (batch.created, batch.failed) == (2, 0)
+    assert sorted(Author.objects.values_list("slug", "name")) == [("weiyun-wang", "weiyun wang"),
+                                                                  ("yiming-ren", "Yiming Ren")]
+    authors = {p.arxiv_id: [a.slug for a in p.ordered_authors()] for p in Paper.objects.all()}
+    assert authors == {"2402.19470": ["weiyun-wang", "yiming-ren"], "2402.19471": ["weiyun-wang", "yiming-ren"]}
+
+
 def test_the_author_cache_is_bounded_and_refills_from_the_database(tmp_path, monkeypatch):
     """Across batches, author ids come from a cache; when it is full it starts again from the database."""
     from papers.services.ingest import paper_upsert

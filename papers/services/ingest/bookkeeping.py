@@ -47,7 +47,7 @@ class Context:
     options: IngestOptions
     topics: dict[str, Topic | None] = field(default_factory=dict)
     digests: dict[tuple, Digest] = field(default_factory=dict)
-    author_ids: dict[str, int] = field(default_factory=dict)  # slug → id, across batches
+    author_ids: dict[str, int] = field(default_factory=dict)  # name → id, across batches
     author_deletions: int | None = None  # bulk.author_deletions() from before the first of them was read
     current_format: str = ""
     errors: list[RecordError] = field(default_factory=list)  # written with the batch's progress

@@ -1,6 +1,8 @@
 """Papers keyed on their arXiv id: new rows, newer versions, fields still empty, author lists and tags."""
 from __future__ import annotations
 
+from itertools import chain
+
 from papers.importers.paper_rows import EncodedPaper
 from papers.importers.records import PaperRecord, author_slug
 from papers.models import Authorship, Paper
@@ -13,7 +15,7 @@ PAPER_FIELDS = (
 )
 
 
-AUTHOR_CACHE_SIZE = 200_000  # author ids kept across batches (slug → id)
+AUTHOR_CACHE_SIZE = 200_000  # author ids kept across batches (name → id)
 
 
 def merge_paper(paper: Paper, record: PaperRecord) -> set[str]:
@@ -58,32 +60,29 @@ def write_authors(ctx: Context, papers: dict[str, int], records: list[PaperRecor
         known.clear()
     if ctx.author_deletions is None:  # before any id is read: the ids read after it are checked against it
         ctx.author_deletions = bulk.author_deletions()
-    slugs_of = [_author_slugs(r) for r in to_set]
-    names: dict[str, str] = {}  # slug → name (of a person spelt two ways, the batch's last spelling)
-    for record, slugs in zip(to_set, slugs_of):
-        names.update(zip(slugs, record.authors))
-    missing = names.keys() - known.keys()
-    new_authors = bulk.store_authors({slug: names[slug] for slug in missing}, known) if missing else set()
+    # Known by name: the slug (what makes two spellings one person) is made only for a name not seen before.
+    unknown = [name for name in dict.fromkeys(chain.from_iterable(r.authors for r in to_set)) if name not in known]
+    new_authors: set[int] = set()
+    if unknown:
+        names: dict[str, str] = {}  # slug → name: a person spelt two ways is stored as first seen, as across batches
+        for name in unknown:
+            names.setdefault(author_slug(name), name)
+        by_slug: dict[str, int] = {}
+        new_authors = bulk.store_authors(names, by_slug)
+        known.update((name, by_slug[author_slug(name)]) for name in unknown)
     replaced = [papers[r.arxiv_id] for r in to_set if r.arxiv_id not in created]
     if replaced:
         Authorship.objects.filter(paper_id__in=replaced).delete()
     author_id = known.__getitem__
-    # dict.fromkeys: the same person listed twice in one paper is linked once, in the first place.
+    # dict.fromkeys: the same person listed twice in one paper (under any spelling) is linked once, in the first place.
     deletions = bulk.insert_authorships(
-        [(papers[r.arxiv_id], list(map(author_id, dict.fromkeys(slugs)))) for r, slugs in zip(to_set, slugs_of)],
+        [(papers[r.arxiv_id], list(dict.fromkeys(map(author_id, r.authors)))) for r in to_set],
         new_papers=[papers[i] for i in created], new_authors=new_authors, deletions_seen=ctx.author_deletions,
     )
     if deletions != ctx.author_deletions:  # authors were deleted: ids kept from before may be gone
         known.clear()
         ctx.author_deletions = deletions
     return [r.arxiv_id for r in to_set]
-
-
-def _author_slugs(record: PaperRecord | EncodedPaper) -> list[str]:
-    """The record's author slugs: filled where it was parsed, or made here for one that was not."""
-    if len(record.author_slugs) == len(record.authors):
-        return record.author_slugs
-    return [author_slug(name) for name in record.authors]
 
 
 def add_tags(paper: Paper, tags: list[str]) -> bool:
