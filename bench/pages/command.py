@@ -15,7 +15,7 @@ from bench.import_snapshot import ensure_database, setup_django
 from bench.pages import DIGEST_DAYS, DIGEST_SIZE, INDEX_SCENARIOS, REDIS_CACHE_URL, STATIC_NAME
 from bench.pages.client import Result, load, prime
 from bench.pages.cpu import machine_busy
-from bench.pages.reads import time_reads
+from bench.pages.reads import time_reads, warm_kernel_cache
 from bench.pages.data import count_matches, ensure_data, pick_targets, published_count, write_static_page
 from bench.results import save
 from bench.search_terms import classify
@@ -77,6 +77,10 @@ def run(args: argparse.Namespace) -> int:
           f"{time.perf_counter() - started:.1f} s")
     if not time_reads():
         print("reads: the database user may not set track_io_timing; the read column shows blocks only")
+    started = time.perf_counter()
+    warmed = warm_kernel_cache()
+    print(f"kernel cache: {warmed * 8 / 1024 / 1024:.1f} GiB of tables and indexes read in {time.perf_counter() - started:.0f} s"
+          if warmed is not None else "kernel cache: pg_prewarm is not available; the first reads come from the disk")
     connection.close()  # the bench holds no database connection while gunicorn works
     busy = machine_busy()
     print(f"before the load: {busy:.2f} of {os.cpu_count()} CPUs busy"
