@@ -167,8 +167,7 @@ class EncodedPaper:
     def record(self) -> PaperRecord:
         columns = decode(self.row)
         del columns["primary_category"]  # derived from the categories
-        return PaperRecord(source=self.source, line=self.line, authors=self.authors,
-                           **columns)
+        return PaperRecord(source=self.source, line=self.line, authors=self.authors, **columns)
 
 
 LAYOUT = (*(name for name in EncodedPaper.__dataclass_fields__), *COLUMN_NAMES)

@@ -110,7 +110,11 @@ def before_key(name: str, pk: int) -> Q:
     return Q(name__lte=name) & (Q(name__lt=name) | Q(pk__lt=pk))
 
 
-def keyset_page(request, authors: QuerySet, size: int, read=None) -> KeysetPage:
+def _first(queryset: QuerySet, n: int) -> list:
+    return list(queryset[:n])
+
+
+def keyset_page(request, authors: QuerySet, size: int, read=_first) -> KeysetPage:
     """The page ``?after=<slug>``, ``?before=<slug>`` or ``?from=<letter>`` asks for (the first page otherwise).
 
     Each costs the same at any depth: the cursor author by its slug, the page
@@ -120,7 +124,6 @@ def keyset_page(request, authors: QuerySet, size: int, read=None) -> KeysetPage:
     queryset in (name, id) order, either way: a plain slice, or
     :func:`listed_in_order` for a search.
     """
-    read = read or _first
     forward, backward = authors.order_by("name", "pk"), authors.order_by("-name", "-pk")
     after, before = _cursor(request, "after"), _cursor(request, "before")
     start = request.GET.get("from", "")[:KEY_MAX]
@@ -138,10 +141,6 @@ def keyset_page(request, authors: QuerySet, size: int, read=None) -> KeysetPage:
         return KeysetPage(rows[:size][::-1], has_previous=len(rows) > size, has_next=False)
     rows = read(forward, size + 1)
     return KeysetPage(rows[:size], has_previous=False, has_next=len(rows) > size)
-
-
-def _first(queryset: QuerySet, n: int) -> list:
-    return list(queryset[:n])
 
 
 def listed_in_order(authors: QuerySet, n: int, *, few: bool = False) -> list[Author]:
@@ -167,7 +166,7 @@ def listed_in_order(authors: QuerySet, n: int, *, few: bool = False) -> list[Aut
         direction = "DESC" if authors.query.order_by[0].startswith("-") else "ASC"
         inner, params = authors.values("id", "name", "slug").query.sql_with_params()
         # The limits are written into the SQL: as parameters of a statement psycopg has prepared, the
-        # planner would not know them and, guessing, walked the name index past 56,000 names for "sofia".
+        # planner would not know them and, guessing, walked the name index for narrow searches ("sofia": 33 ms).
         fence = "OFFSET 0" if few else f"LIMIT {int(SEARCH_CANDIDATES)}"
         rows = list(Author.objects.db_manager(authors.db).raw(
             f"SELECT s.id, s.name, s.slug, c.papers AS count FROM ({inner} {fence}) s "

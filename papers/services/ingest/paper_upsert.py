@@ -64,12 +64,13 @@ def write_authors(ctx: Context, papers: dict[str, int], records: list[PaperRecor
     unknown = [name for name in dict.fromkeys(chain.from_iterable(r.authors for r in to_set)) if name not in known]
     new_authors: set[int] = set()
     if unknown:
+        slugs = {name: author_slug(name) for name in unknown}
         names: dict[str, str] = {}  # slug → name: a person spelt two ways is stored as first seen, as across batches
-        for name in unknown:
-            names.setdefault(author_slug(name), name)
+        for name, slug in slugs.items():
+            names.setdefault(slug, name)
         by_slug: dict[str, int] = {}
         new_authors = bulk.store_authors(names, by_slug)
-        known.update((name, by_slug[author_slug(name)]) for name in unknown)
+        known.update((name, by_slug[slug]) for name, slug in slugs.items())
     replaced = [papers[r.arxiv_id] for r in to_set if r.arxiv_id not in created]
     if replaced:
         Authorship.objects.filter(paper_id__in=replaced).delete()
