@@ -94,9 +94,19 @@ def _first_generation(paper: Paper, backend, input_hash: str, result, language: 
         setattr(summary, name, value)
     save_with_revision(summary)  # an entry created by another worker meanwhile: IntegrityError, and the caller tries again
     generation = _generation(summary, backend, input_hash, result, {})
-    Summary.objects.filter(pk=summary.pk).update(generation=generation)
-    summary.generation = generation
+    _link_generation(summary, generation)
     return generation
+
+
+def _link_generation(summary: Summary, generation: Generation) -> None:
+    """The entry's current Generation set, and nothing else written (no save, no signals: the text is unchanged).
+
+    Written out: ``QuerySet.update`` of one column cost 0.3 ms of the worker's CPU a summary, five times the statement.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {Summary._meta.db_table} SET generation_id = %s WHERE id = %s",
+                       [generation.pk, summary.pk])
+    summary.generation = generation
 
 
 def _output(base: dict, result) -> dict:

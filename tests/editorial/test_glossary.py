@@ -41,6 +41,19 @@ def test_prompt_includes_the_relevant_glossary_entries(fake_llm, data_dir):
     assert "hallucination → 幻觉" in prompt and "agent →" not in prompt
 
 
+def test_an_editors_glossary_change_counts_from_the_next_prompt(fake_llm, data_dir):
+    """The terms are read for every prompt: a process that wrote prompts before sees the edit, the new term and the deletion."""
+    import_sources([str(data_dir / "arxiv_api_response.xml")])
+    paper = Paper.objects.get(arxiv_id="2402.19474")
+    assert "hallucination → 幻觉" in prompt_block(paper)
+    GlossaryTerm.objects.filter(term_en="hallucination").update(term_zh="错觉", variants=["幻象"])
+    GlossaryTerm.objects.create(term_en="relation", term_zh="关系")
+    block = prompt_block(paper)
+    assert "hallucination → 错觉 (also fine: 幻象)" in block and "relation → 关系" in block
+    GlossaryTerm.objects.filter(term_en__in=["hallucination", "relation"]).delete()
+    assert "hallucination" not in prompt_block(paper) and "relation →" not in prompt_block(paper)
+
+
 def test_review_screen_highlights_terms_translated_against_the_glossary(client, users, entry):
     GlossaryTerm.objects.filter(term_en="hallucination").update(term_zh="幻觉", variants=[])
     # The seed translates "relation hallucination" as “关系臆断”, not 幻觉.
