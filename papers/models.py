@@ -207,10 +207,6 @@ class PaperQuerySet(models.QuerySet):
         """
         return self.values_list(*FEED_FIELDS)
 
-    def for_summarizing(self):
-        """What a summarizer reads (its prompt and the input hash), not the search vector and the rest of the row."""
-        return self.only("arxiv_id", "version", "title", "abstract")
-
     def related_to(self, paper: Paper, limit: int = 5, *, author_ids: list[int] | None = None,
                    tag_ids: list[int] | None = None) -> list[Paper]:
         """Published papers sharing authors, then tags, most shared first; then the newest of its topic.

@@ -6,10 +6,9 @@ import random
 from celery import shared_task
 from django.conf import settings
 
-from papers.models import Paper
 from papers.services.fetching import arxiv_announcements_fetch, arxiv_fetch
 from papers.services.batches import import_batches_mark_interrupted
-from papers.services.generation import summary_generate, summary_mark_failed
+from papers.services.generation import paper_to_summarize, summary_generate, summary_mark_failed
 from papers.services.ingest import IngestOptions, import_sources
 from papers.services.ledger import arxiv_today, fetch_retry_due
 from papers.services.published_counts import recount
@@ -28,9 +27,8 @@ def backoff(retries: int, *, base: float = 5.0, cap: float = 600.0) -> float:
              max_retries=settings.SUMMARIZER_MAX_RETRIES, ignore_result=True)
 def summarize_paper(self, paper_id: int, force: bool = False) -> int | None:
     """Idempotent: the same paper version, prompt and model is never summarized twice unless forced."""
-    try:
-        paper = Paper.objects.for_summarizing().get(pk=paper_id)
-    except Paper.DoesNotExist:
+    paper = paper_to_summarize(paper_id)
+    if paper is None:
         return None
     try:
         generation = summary_generate(paper=paper, force=force)

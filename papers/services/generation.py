@@ -23,6 +23,22 @@ logger = logging.getLogger(__name__)
 State = Summary.MachineState
 
 
+SUMMARIZER_READS = ("id", "arxiv_id", "version", "title", "abstract")
+
+
+def paper_to_summarize(paper_id: int) -> Paper | None:
+    """The paper as a summarizer reads it (its prompt and input hash), not its search vector and the rest; None if gone.
+
+    Written out: the ORM built this one-row read (``only(...).get()``) at ~0.3 ms
+    of a worker's CPU, a twelfth of all it spends on a summary.
+    """
+    columns = ", ".join(Paper._meta.get_field(name).column for name in SUMMARIZER_READS)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {columns} FROM {Paper._meta.db_table} WHERE id = %s", [paper_id])
+        row = cursor.fetchone()
+    return None if row is None else Paper.from_db(connection.alias, SUMMARIZER_READS, row)
+
+
 def already_generated(paper: Paper, input_hash: str) -> bool:
     return Generation.objects.filter(summary__paper=paper, input_hash=input_hash, error="").exists()
 

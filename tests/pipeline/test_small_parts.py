@@ -12,10 +12,11 @@ from django_celery_beat.models import PeriodicTask
 
 from papers.summarizers import ratelimit
 from papers.models import ImportBatch, Paper
+from papers.services.generation import paper_to_summarize
 from papers.summarizers.openai_compatible import OpenAICompatibleSummarizer
 from papers.tasks import backoff
 from papers.topics import classify_topic
-from tests.factories import ImportBatchFactory
+from tests.factories import ImportBatchFactory, PaperFactory
 
 
 def test_rate_limit_is_shared_through_redis(settings):
@@ -138,3 +139,14 @@ def test_running_import_batch_page_refreshes_itself(admin_client):
     body = admin_client.get(reverse("admin:papers_importbatch_change", args=[batch.pk]),
                             HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert 'http-equiv="refresh"' in body and "1200 records read" in body
+
+
+@pytest.mark.django_db
+def test_a_summarizer_reads_the_paper_it_is_given_and_only_what_it_needs():
+    stored = PaperFactory(title="Retrieval for agents", abstract="We retrieve.", version=3)
+    paper = paper_to_summarize(stored.pk)
+    assert (paper.pk, paper.arxiv_id, paper.version, paper.title, paper.abstract) == (
+        stored.pk, stored.arxiv_id, 3, "Retrieval for agents", "We retrieve.")
+    assert not paper._state.adding and "search_vector" in paper.get_deferred_fields()
+    assert paper.author_names() == stored.author_names()
+    assert paper_to_summarize(stored.pk + 1000) is None
