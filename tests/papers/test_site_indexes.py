@@ -10,6 +10,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils.formats import number_format
 
 from papers.models import Author, Paper, Topic
 from papers.site import indexes
@@ -89,6 +90,23 @@ def test_item_links_are_what_reverse_gives(slug):
     for route in ("topic", "tag", "author"):
         href = re.search(r'href="([^"]*)"', indexes.items_linked(route, [row])).group(1)
         assert html.unescape(href) == reverse(route, args=[slug])
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_items_are_written_as_format_html_writes_them(language):
+    """Written out with the standard library's escape: the same bytes as Django's format_html, hostile names too."""
+    from django.utils.html import format_html_join
+    from django.utils.translation import ngettext, override
+
+    rows = [indexes.TagRow(slug=slug, name=name, count=count) for slug, name, count in [
+        ("x", "<script>alert(1)</script>", 1), ("q?&=#", 'say "hi" & \'bye\'', 2), ("点 空格", "点 空格", 1234567),
+        ("a&amp;b", "a&amp;b", 0)]]
+    with override(language):
+        expected = format_html_join("\n", indexes.ITEM_HTML, (
+            (reverse("tag", args=[row.slug]), row.name, row.count,
+             ngettext("%(n)s paper", "%(n)s papers", row.count) % {"n": number_format(row.count)}) for row in rows))
+        written = indexes.items_linked("tag", rows)
+    assert written == expected and "<script>" not in written and "&amp;amp;b" in written
 
 
 def test_authors_are_listed_by_name_with_their_published_papers(client, papers):
