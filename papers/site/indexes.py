@@ -225,6 +225,17 @@ def _count_label(language: str, count: int) -> str:
     return escape(ngettext("%(n)s paper", "%(n)s papers", count) % {"n": number_format(count)})
 
 
+def letter_links(querystring: str, start: str) -> SafeString:
+    """The A–Z links, each keeping the page's other parameters; the current letter marked.
+
+    Written here: as a template loop, 26 links cost an author page a sixth of its CPU.
+    """
+    prefix = f"?{escape(querystring)}&amp;from=" if querystring else "?from="
+    current = ' aria-current="page"'
+    return mark_safe("".join([f'<a href="{prefix}{letter}"{current if letter == start else ""}>{letter}</a>'
+                              for letter in LETTERS]))
+
+
 def _querystring_without(request, names) -> str:
     params = request.GET.copy()
     for name in names:
@@ -280,6 +291,7 @@ def tag_index(request):
 @cached_page(lambda request: ["home"])
 def author_index(request):
     query = " ".join(request.GET.get("q", "").split())[:QUERY_MAX]
+    querystring = _querystring_without(request, AUTHOR_PAGE_PARAMS)
     authors = Author.objects.only("name", "slug")
     if query:
         read = partial(listed_in_order, few=has_few_matches(query))
@@ -287,6 +299,6 @@ def author_index(request):
     else:
         page = keyset_page(request, _listed(authors), AUTHORS_PER_PAGE)
     return render(request, "papers/index_list.html", {
-        "kind": "author", "items": items_linked("author", page.items), "keyset": page, "query": query, "letters": LETTERS,
-        "start": request.GET.get("from", "")[:1], "querystring": _querystring_without(request, AUTHOR_PAGE_PARAMS),
+        "kind": "author", "items": items_linked("author", page.items), "keyset": page, "query": query,
+        "letters": letter_links(querystring, request.GET.get("from", "")[:1]), "querystring": querystring,
     })

@@ -109,6 +109,18 @@ def test_items_are_written_as_format_html_writes_them(language):
     assert written == expected and "<script>" not in written and "&amp;amp;b" in written
 
 
+@pytest.mark.parametrize("querystring, start", [("", ""), ("", "M"), ('q=%3Cb%3E+%22x%22&lang=a&b', "Z")])
+def test_letter_links_are_what_the_template_loop_wrote(querystring, start):
+    from django.template import engines
+
+    loop = engines["django"].from_string(
+        '{% for letter in letters %}<a href="?{% if querystring %}{{ querystring }}&amp;{% endif %}from={{ letter }}"'
+        '{% if letter == start %} aria-current="page"{% endif %}>{{ letter }}</a>{% endfor %}')
+    expected = loop.render({"letters": indexes.LETTERS, "querystring": querystring, "start": start})
+    assert indexes.letter_links(querystring, start) == expected
+    assert expected.count("aria-current") == (1 if start else 0)
+
+
 def test_authors_are_listed_by_name_with_their_published_papers(client, papers):
     assert listed(client, "/author/") == [
         (reverse("author", args=["ada-lovelace"]), "Ada Lovelace", 2),
