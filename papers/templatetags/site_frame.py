@@ -1,0 +1,60 @@
+"""The header's navigation and the footer, rendered once per language and set of topics in each process.
+
+They are the same on every public page, yet as template nodes (eighteen links,
+thirteen translations, a loop over the topics) they cost every page about
+0.4 ms of CPU, a tenth of an index page's.  What they show depends only on
+what the key holds: the language, the URL configuration and script prefix
+their links are reversed under, and the header's topics (read as before, from
+the cache), so a renamed topic or another language is another entry.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import NamedTuple
+
+from django import template
+from django.conf import settings
+from django.template.loader import get_template
+from django.urls import get_resolver, get_script_prefix, get_urlconf
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
+
+register = template.Library()
+
+
+class NavTopic(NamedTuple):
+    slug: str
+    name_en: str
+    name_zh: str
+
+
+@register.simple_tag(takes_context=True)
+def site_nav(context) -> SafeString:
+    topics = context.get("nav_topics") or ()
+    topics = topics() if callable(topics) else topics  # the context processor's lazy read
+    return _rendered("includes/site_nav.html", *_where(), tuple(NavTopic(t.slug, t.name_en, t.name_zh) for t in topics))
+
+
+@register.simple_tag
+def site_footer() -> SafeString:
+    return _rendered("includes/site_footer.html", *_where(), ())
+
+
+def _where() -> tuple:
+    return get_resolver(get_urlconf()), get_script_prefix(), get_language()
+
+
+def _rendered(name: str, resolver, prefix: str, language: str, topics: tuple[NavTopic, ...]) -> SafeString:
+    if settings.DEBUG:  # a template edited while the development server runs shows on the next page
+        return _render(name, topics)
+    return _remembered(name, resolver, prefix, language, topics)
+
+
+@lru_cache(maxsize=256)
+def _remembered(name: str, resolver, prefix: str, language: str, topics: tuple[NavTopic, ...]) -> SafeString:
+    """The key's other values are read again by the rendering, from the current thread."""
+    return _render(name, topics)
+
+
+def _render(name: str, topics: tuple[NavTopic, ...]) -> SafeString:
+    return mark_safe(get_template(name).render({"nav_topics": topics}).strip())
