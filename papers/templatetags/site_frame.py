@@ -2,10 +2,11 @@
 
 They are the same on every public page, yet as template nodes (eighteen links,
 thirteen translations, a loop over the topics) they cost every page about
-0.3 ms of CPU, nearly half of what the page frame (``base.html``) costs.  What they show depends only on
-what the key holds: the language, the URL configuration and script prefix
-their links are reversed under, and the header's topics (read as before, from
-the cache), so a renamed topic or another language is another entry.
+0.3 ms of CPU, nearly half of what the page frame (``base.html``) costs.
+What they show depends only on what the key holds: the language, the URL
+configuration and script prefix their links are reversed under, and the
+header's topics (read as before, from the cache), so a renamed topic or
+another language is another entry.
 """
 from __future__ import annotations
 
