@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 from dataclasses import dataclass, field
 from inspect import unwrap
+from xml.sax.saxutils import escape as xml_escape, quoteattr
 
 from django.contrib.syndication.views import Feed
 from django.http import Http404
@@ -12,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 from django.utils.html import escape
+from django.utils.xmlutils import UnserializableContentError
 from taggit.models import Tag, TaggedItem
 
 from papers.fixed_queries import FixedQuery
@@ -22,6 +25,7 @@ from papers.site.page_queries import paper_type_id
 from papers.site.reversing import slug_links
 
 FEED_SIZE = 50
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0B-\x0C\x0E-\x1F]")  # as django.utils.xmlutils refuses them
 
 
 class WrittenAtOnce:
@@ -37,12 +41,53 @@ class WrittenAtOnce:
         outfile.write(text.getvalue())
 
 
+class QuickElements:
+    """What ``SimplerXMLGenerator.addQuickElement`` writes for an element, written as one string.
+
+    Django's generator writes an element in three calls through the standard
+    library's ``XMLGenerator`` (start, text, end), with a check of the text and
+    a sort of the attributes on the way: 40% of a feed's CPU for its items'
+    some 750 elements.  The text is the same (a test compares whole feeds
+    with Django's byte for byte); anything but plain strings goes to Django's
+    generator.  The item's elements are still chosen by Django's
+    ``add_item_elements``, with this in place of the generator.
+    """
+
+    def __init__(self, handler):
+        self.handler = handler
+
+    def addQuickElement(self, name, contents=None, attrs=None):
+        handler = self.handler
+        if not (contents is None or isinstance(contents, str)) or (attrs and not all(
+                isinstance(value, str) for value in attrs.values())):
+            return handler.addQuickElement(name, contents, attrs)
+        if contents and CONTROL_CHARACTERS.search(contents):
+            raise UnserializableContentError("Control characters are not supported in XML 1.0")
+        handler._finish_pending_start_element()
+        start = f"<{name}{''.join(f' {key}={quoteattr(value)}' for key, value in sorted(attrs.items()))}" if attrs else f"<{name}"
+        if contents:
+            handler._write(f"{start}>{xml_escape(contents)}</{name}>")
+        else:
+            handler._write(f"{start}/>" if handler._short_empty_elements else f"{start}></{name}>")
+
+    def startElement(self, name, attrs):
+        self.handler.startElement(name, attrs)
+
+    def endElement(self, name):
+        self.handler.endElement(name)
+
+    def characters(self, content):
+        self.handler.characters(content)
+
+
 class RssFeed(WrittenAtOnce, Rss201rev2Feed):
-    pass
+    def add_item_elements(self, handler, item):
+        super().add_item_elements(QuickElements(handler), item)
 
 
 class AtomFeedType(WrittenAtOnce, Atom1Feed):
-    pass
+    def add_item_elements(self, handler, item):
+        super().add_item_elements(QuickElements(handler), item)
 
 
 _MISSING, _VALUE, _CALL_WITH_ITEM, _CALL = range(4)
@@ -108,12 +153,16 @@ class FeedItem:
     author_list: list[tuple[str, str]] = field(default_factory=list)  # set by attach_authors
     author_ids: list[int] = field(default_factory=list)
     lang: str = ""  # a search feed's titles: "zh", "en" or both
+    url: str = ""  # set by feed_items
 
 
 def feed_items(rows) -> list[FeedItem]:
-    """Items of ``for_feeds()`` rows, with their authors (one query)."""
+    """Items of ``for_feeds()`` rows, with their authors (one query) and links."""
     items = [FeedItem(*row) for row in rows]
     attach_authors(items)
+    link = slug_links("paper")  # one reverse for the feed's links, not one per item
+    for item in items:
+        item.url = link(item.arxiv_id)
     return items
 
 
@@ -156,7 +205,7 @@ class LatestPapersFeed(AttributesResolvedOnce):
         return escape(plain_text(paper.tldr or paper.abstract_zh or paper.abstract))
 
     def item_link(self, paper):
-        return slug_links("paper")(paper.arxiv_id)
+        return paper.url
 
     def item_guid(self, paper):
         return f"arxiv:{paper.arxiv_id}"

@@ -238,3 +238,49 @@ def test_a_method_django_refuses_is_still_refused():
     for _ in range(2):
         with pytest.raises(ImproperlyConfigured):
             feed._get_dynamic_attr("item_title", "x")
+
+
+@pytest.mark.parametrize("url", FEED_URLS)
+def test_every_feed_is_what_djangos_xml_generator_writes(client, published, monkeypatch, url):
+    """Items' elements written as whole strings change no byte of any feed."""
+    ours = client.get(url).content
+    assert ours.count(b"arxiv:") >= 2
+    monkeypatch.setattr(feeds, "QuickElements", lambda handler: handler)
+    assert client.get(url).content == ours
+
+
+def _generator_items(feed):
+    from django.utils.feedgenerator import Enclosure
+
+    when = dt.datetime(2026, 12, 4, 9, 30, tzinfo=dt.timezone.utc)
+    feed.add_item(title='<b>"T" & \'t\'</b>', link="https://x.test/p/1/?a=1&b=<2>", description="<p>&amp; ]]></p>",
+                  author_name="A <B> & C", pubdate=when, updateddate=when, unique_id="arxiv:1",
+                  unique_id_is_permalink=False, categories=["cat & <dog>", "大模型"])
+    feed.add_item(title="", link="/p/2/", description=None, author_name=None, pubdate=None, unique_id=None,
+                  categories=[])  # empty title: an empty element; no id: Atom makes one from the link
+    feed.add_item(title="e", link="/p/3/", description="", author_name="n", author_email="n@x.test",
+                  author_link="https://x.test/n", unique_id="u", unique_id_is_permalink=True, comments="/c/",
+                  ttl="5", item_copyright="© x", pubdate=when,
+                  enclosures=[Enclosure("https://x.test/a.mp3", "123", "audio/mpeg")])
+
+
+@pytest.mark.parametrize("ours, django_class", [
+    (feeds.RssFeed, feeds.Rss201rev2Feed), (feeds.AtomFeedType, feeds.Atom1Feed)])
+def test_item_elements_are_what_djangos_generator_writes(ours, django_class):
+    """Every shape of item Django's feeds write, hostile text too, byte for byte."""
+    written = []
+    for feed_class in (ours, django_class):
+        feed = feed_class(title="t", link="/", description="d")
+        _generator_items(feed)
+        written.append(feed.writeString("utf-8"))
+    assert written[0] == written[1] and "&lt;b&gt;" in written[0] and "<title/>" in written[0]
+
+
+@pytest.mark.parametrize("feed_class", [feeds.RssFeed, feeds.AtomFeedType])
+def test_control_characters_are_refused_as_django_refuses_them(feed_class):
+    from django.utils.xmlutils import UnserializableContentError
+
+    feed = feed_class(title="t", link="/", description="d")
+    feed.add_item(title="bell \x07", link="/p/1/", description="d")
+    with pytest.raises(UnserializableContentError):
+        feed.writeString("utf-8")
