@@ -22,7 +22,7 @@ from papers.site.arxiv_links import missing, parse_pasted
 from papers.site.caching import cached_page
 from papers.site.citations import bibtex, plain_citation
 from papers.site.coverage import day_coverage
-from papers.site.filters import PaperFilter
+from papers.site.filters import PaperFilter, filters_given
 from papers.site.fragments import attach_cards, cards_of
 from papers.site.page_queries import PAGE_SIZE
 from papers.site.reversing import slug_links
@@ -62,8 +62,9 @@ def _querystring(request) -> str:
 
 
 def _filtered_list(request, queryset, template: str, context: dict):
-    filterset = PaperFilter(request.GET, queryset=queryset)
-    context.update(filter=filterset, page=_page_of_cards(request, filterset.qs.listed_as_cards()),
+    filterset = PaperFilter(request.GET, queryset=queryset) if filters_given(request.GET) else None
+    papers = filterset.qs if filterset is not None else queryset
+    context.update(filter=filterset, page=_page_of_cards(request, papers.listed_as_cards()),
                    querystring=_querystring(request))
     return render(request, template, context)
 
@@ -158,9 +159,10 @@ author_detail = _one_subject_list(Author, "author", "authorships__author", has_f
 def search_view(request):
     params = clean_params(request.GET)  # a NUL or control character is no search, and no database error
     query = params.get("q", "").strip()
-    filterset = PaperFilter(params, queryset=Paper.objects.searchable())
+    filterset = PaperFilter(params, queryset=Paper.objects.searchable()) if filters_given(params) else None
     # Without a filter the search runs its fixed queries (papers.site.search), not the filters' queryset.
-    ids, more = search(filterset.qs if filterset.narrows else None, query) if query else ([], False)
+    narrowed = filterset.qs if filterset is not None and filterset.narrows else None
+    ids, more = search(narrowed, query) if query else ([], False)
     page = _page(request, ids)
     page.object_list = cards_of(list(page.object_list))
     return render(request, "papers/search.html", {

@@ -1,4 +1,7 @@
-"""The header's navigation and the footer, rendered once per language and set of topics in each process.
+"""Parts every page of a kind shows alike, rendered once per language and set of topics in each process.
+
+The header's navigation and the footer on every public page; the filters' empty fields on a
+search or list that names no filter.
 
 They are the same on every public page, yet as template nodes (eighteen links,
 thirteen translations, a loop over the topics) they cost every page about
@@ -41,21 +44,48 @@ def site_footer() -> SafeString:
     return _rendered("includes/site_footer.html", *_where(), ())
 
 
+@register.simple_tag
+def blank_filter_fields() -> SafeString:
+    """The filters' fields as a request that names no filter shows them (``filters_given``)."""
+    from papers.site.filters import topic_choices
+
+    topics = tuple(Choice(topic.slug, str(topic)) for topic in topic_choices())
+    return _rendered("papers/includes/filter_fields.html", *_where(), topics, _empty_form)
+
+
+def _empty_form() -> dict:
+    from papers.site.filters import PaperFilter
+
+    return {"form": PaperFilter(None).form}  # unbound: every field empty
+
+
+class Choice(NamedTuple):
+    """A topic as the filters' select shows it (``str(topic)``)."""
+
+    slug: str
+    label: str
+
+    def __str__(self) -> str:
+        return self.label
+
+
 def _where() -> tuple:
     return get_resolver(get_urlconf()), get_script_prefix(), get_language()
 
 
-def _rendered(name: str, resolver, prefix: str, language: str, topics: tuple[NavTopic, ...]) -> SafeString:
+def _rendered(name: str, resolver, prefix: str, language: str, topics: tuple, extra=None) -> SafeString:
+    """``name`` rendered with ``topics`` (and what ``extra()`` adds), once per key outside development."""
     if settings.DEBUG:  # a template edited while the development server runs shows on the next page
-        return _render(name, topics)
-    return _remembered(name, resolver, prefix, language, topics)
+        return _render(name, topics, extra)
+    return _remembered(name, resolver, prefix, language, topics, extra)
 
 
 @lru_cache(maxsize=256)
-def _remembered(name: str, resolver, prefix: str, language: str, topics: tuple[NavTopic, ...]) -> SafeString:
+def _remembered(name: str, resolver, prefix: str, language: str, topics: tuple, extra) -> SafeString:
     """The key's other values are read again by the rendering, from the current thread."""
-    return _render(name, topics)
+    return _render(name, topics, extra)
 
 
-def _render(name: str, topics: tuple[NavTopic, ...]) -> SafeString:
-    return mark_safe(get_template(name).render({"nav_topics": topics}).strip())
+def _render(name: str, topics: tuple, extra) -> SafeString:
+    context = {"nav_topics": topics, "topics": topics, **(extra() if extra else {})}
+    return mark_safe(get_template(name).render(context).strip())

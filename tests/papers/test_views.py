@@ -136,6 +136,30 @@ def test_a_search_knows_whether_its_filters_narrow_it(params, narrows):
     assert (str(filterset.qs.query) != str(Paper.objects.searchable().query)) is narrows
 
 
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_the_remembered_empty_filters_are_what_the_filters_form_writes(client, published, language):
+    """A request that names no filter gets remembered empty fields: the same text as the form's, in each language."""
+    def form(params):
+        page = client.get(reverse("search"), {"q": "agents", **params}, HTTP_ACCEPT_LANGUAGE=language).content.decode()
+        return " ".join(page[page.index('<form class="filters"'):page.index("</form>", page.index('<form class="filters"'))].split())
+
+    blank = form({})
+    assert blank == form({"topic": ""})  # an empty filter: the FilterSet's own form
+    assert 'name="q" value="agents"' in blank and blank.count("<option") == Topic.objects.count() + 4
+    assert client.get(reverse("search"), {"q": "agents"}).context["filter"] is None
+    topic = Topic.objects.order_by("slug").first()
+    topic.name_zh = topic.name_en = "Renamed <topic>"
+    topic.save()
+    cache.clear()  # the topic choices are cached five minutes; the remembered fields are keyed by them
+    assert "Renamed &lt;topic&gt;" in form({}) and form({}) == form({"topic": ""})
+
+
+def test_a_list_without_filters_lists_what_its_empty_filters_list(client, published):
+    plain = [p.arxiv_id for p in client.get("/topic/llm-applications/").context["page"]]
+    empty = [p.arxiv_id for p in client.get("/topic/llm-applications/", {"topic": "", "has_code": "unknown"}).context["page"]]
+    assert plain == empty and len(plain) == 16
+
+
 def test_digest_page_groups_by_topic_and_has_both_abstracts(client, published):
     response = client.get("/digest/2024-02-29/")
     body = response.content.decode()
