@@ -22,12 +22,9 @@ class StaticFilesStorage(CompressedStaticFilesStorage):
 
     def url(self, name):
         key = (self.base_url, name)
-        try:
-            return self._urls[key]
-        except KeyError:
-            pass
-        url = super().url(name)
-        if len(self._urls) >= URLS_KEPT:  # bounded, should a caller ever pass names without end
-            self._urls.clear()
-        self._urls[key] = url
+        url = self._urls.get(key)
+        if url is None:
+            if len(self._urls) >= URLS_KEPT:  # bounded, should a caller ever pass names without end
+                self._urls.clear()
+            url = self._urls[key] = super().url(name)
         return url

@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from editorial.models import AuditEntry
 from papers.models import Digest, Summary
-from papers.services.revisions import CHANGED, copy_revisions
+from papers.services.revisions import CHANGED, copy_revisions, history_model
 from papers.services.transitions import Change
 
 REASON_MAX = 100  # characters of a revision's change reason (django-simple-history's column)
@@ -70,7 +70,7 @@ def _audit_entries_sql(sender, changes: list[Change]) -> None:
 
 def _history_user(changes: list[Change]):
     """Who the revisions name: the change's user, else whoever the request is from (as a save would)."""
-    return changes[0].user or Summary.history.model.get_default_history_user(changes[0].instance)
+    return changes[0].user or history_model().get_default_history_user(changes[0].instance)
 
 
 def _revisions_sql(changes: list[Change]) -> None:

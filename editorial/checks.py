@@ -116,10 +116,9 @@ SOURCE_OF = {"headline_zh": "title", "title_zh": "title", "abstract_zh": "abstra
 
 def glossary_hits(summary, terms=None) -> dict[str, list[dict]]:
     """Per Chinese field: the glossary terms its English source uses, and whether the field follows each."""
-    from papers.glossary import hits
-    from papers.models import GlossaryTerm
+    from papers.glossary import current_terms, hits
 
-    terms = list(GlossaryTerm.objects.all()) if terms is None else terms
+    terms = current_terms() if terms is None else terms
     found = {}
     for name, source in SOURCE_OF.items():
         rows = [{"term": t.term_en, "accepted": t.accepted, "followed": followed}

@@ -18,6 +18,7 @@ from django.utils import timezone
 from editorial.diffs import as_text
 from papers.models import Correction, Status, Summary
 from papers.fixed_queries import one_of
+from papers.services.revisions import history_model
 from papers.services.transitions import Change
 
 
@@ -54,7 +55,7 @@ def last_published_texts(summary_ids: Iterable[int], *, before) -> dict[int, dic
     change writes come after it, whichever receiver of ``state_written`` runs first.
     """
     ids = list(summary_ids)
-    history = Summary.history.model
+    history = history_model()
     rows = (history.objects.filter(id__in=one_of(ids, "bigint"), status=Status.PUBLISHED, history_date__lt=before)
             .order_by("id", "-history_date", "-history_id").values("id", "history_date", *Summary.TEXT_FIELDS))
     latest: dict[int, dict] = {}

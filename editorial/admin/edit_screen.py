@@ -22,7 +22,8 @@ from editorial.dashboard import source_diffs
 from editorial.diffs import as_text, inline_diff
 from editorial.forms import EDITABLE, SummaryForm
 from editorial.provenance import field_provenance
-from papers.models import DigestEntry, GlossaryTerm, Status, Summary
+from papers.glossary import current_terms
+from papers.models import DigestEntry, Status, Summary
 
 # Written by the workflow alone (papers.services.transitions), never by a form.
 WORKFLOW_FIELDS = ("status", "published_at", "assignee")
@@ -102,7 +103,7 @@ class SummaryEditScreen:
             for name, c in (obj.merge_conflicts or {}).items()
         ]
         checks = check_summary(obj)
-        glossary = list(GlossaryTerm.objects.all())  # read once for the findings and the terms beside each field
+        glossary = current_terms()  # read once for the findings and the terms beside each field
         return {"merge_conflicts": conflicts, "side_by_side": field_rows(obj, checks, glossary), "checks": checks,
                 "source_change": obj.source_change, "source_change_diffs": source_diffs(obj),
                 "glossary": glossary_findings(obj, glossary), "paper": obj.paper, "provenance": field_provenance(obj),

@@ -30,13 +30,18 @@ def _plain(value) -> bool:
     return isinstance(value, str) or type(value) is int
 
 
+def link_context() -> tuple:
+    """What a link reversed now depends on besides its view and arguments: URL configuration, script prefix, language."""
+    return get_resolver(get_urlconf()), get_script_prefix(), get_language()
+
+
 def reverse(viewname: str, *, args=None, kwargs=None, current_app: str | None = None) -> str:
     """What ``django.urls.reverse`` returns for the same arguments."""
     args = args or ()
     if not isinstance(viewname, str) or not all(map(_plain, args)) or (kwargs and not all(map(_plain, kwargs.values()))):
         return django_reverse(viewname, args=args, kwargs=kwargs, current_app=current_app)
-    return _remembered(get_resolver(get_urlconf()), get_script_prefix(), get_language(), viewname, tuple(args),
-                       tuple(sorted(kwargs.items())) if kwargs else (), current_app)
+    return _remembered(*link_context(), viewname, tuple(args), tuple(sorted(kwargs.items())) if kwargs else (),
+                       current_app)
 
 
 @lru_cache(maxsize=CACHED_LINKS)

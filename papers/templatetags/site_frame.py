@@ -1,15 +1,13 @@
-"""Parts every page of a kind shows alike, rendered once per language and set of topics in each process.
+"""Parts that pages show alike, rendered once per language and set of topics in each process.
 
-The header's navigation and the footer on every public page; the filters' empty fields on a
-search or list that names no filter.
-
-They are the same on every public page, yet as template nodes (eighteen links,
-thirteen translations, a loop over the topics) they cost every page about
-0.3 ms of CPU, nearly half of what the page frame (``base.html``) costs.
-What they show depends only on what the key holds: the language, the URL
-configuration and script prefix their links are reversed under, and the
-header's topics (read as before, from the cache), so a renamed topic or
-another language is another entry.
+The header's navigation and the footer, on every public page: as template
+nodes (eighteen links, thirteen translations, a loop over the topics) they
+cost every page about 0.3 ms of CPU, nearly half of what ``base.html`` costs.
+The filters' empty fields, on a search or list that names no filter (0.45 ms).
+What they show depends only on what the key holds: where links are reversed
+(``link_context``: URL configuration, script prefix, language) and the topics
+(read as before, from the cache), so a renamed topic or another language is
+another entry.
 """
 from __future__ import annotations
 
@@ -19,9 +17,9 @@ from typing import NamedTuple
 from django import template
 from django.conf import settings
 from django.template.loader import get_template
-from django.urls import get_resolver, get_script_prefix, get_urlconf
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import get_language
+
+from papers.site.reversing import link_context
 
 register = template.Library()
 
@@ -36,12 +34,12 @@ class NavTopic(NamedTuple):
 def site_nav(context) -> SafeString:
     topics = context.get("nav_topics") or ()
     topics = topics() if callable(topics) else topics  # the context processor's lazy read
-    return _rendered("includes/site_nav.html", *_where(), tuple(NavTopic(t.slug, t.name_en, t.name_zh) for t in topics))
+    return _rendered("includes/site_nav.html", *link_context(), tuple(NavTopic(t.slug, t.name_en, t.name_zh) for t in topics))
 
 
 @register.simple_tag
 def site_footer() -> SafeString:
-    return _rendered("includes/site_footer.html", *_where(), ())
+    return _rendered("includes/site_footer.html", *link_context(), ())
 
 
 @register.simple_tag
@@ -50,7 +48,7 @@ def blank_filter_fields() -> SafeString:
     from papers.site.filters import topic_choices
 
     topics = tuple(Choice(topic.slug, str(topic)) for topic in topic_choices())
-    return _rendered("papers/includes/filter_fields.html", *_where(), topics, _empty_form)
+    return _rendered("papers/includes/filter_fields.html", *link_context(), topics, _empty_form)
 
 
 def _empty_form() -> dict:
@@ -67,10 +65,6 @@ class Choice(NamedTuple):
 
     def __str__(self) -> str:
         return self.label
-
-
-def _where() -> tuple:
-    return get_resolver(get_urlconf()), get_script_prefix(), get_language()
 
 
 def _rendered(name: str, resolver, prefix: str, language: str, topics: tuple, extra=None) -> SafeString:
