@@ -84,3 +84,29 @@ def test_going_back_before_the_moved_entry_trigger_leaves_entries_writable():
             assert cursor.fetchone() == (True,)
     finally:
         call_command("migrate", "papers", verbosity=0)
+
+
+def test_a_papers_search_vector_is_kept_in_its_row():
+    """A search tests vectors paper after paper, newest first: each one read from its row, none from TOAST.
+
+    A vector of a few kB, past PostgreSQL's default 2 kB, would be moved to the TOAST table otherwise.
+    """
+    import hashlib
+
+    from papers.services.search_index import index_papers
+    from tests.factories import PaperFactory
+
+    words = " ".join(hashlib.md5(str(i).encode()).hexdigest()[:9] for i in range(220))  # distinct, incompressible
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reltoastrelid::regclass::text FROM pg_class WHERE oid = 'papers_paper'::regclass")
+        toast = cursor.fetchone()[0]
+        cursor.execute(f"SELECT count(*) FROM {toast}")
+        chunks_before = cursor.fetchone()[0]
+        paper = PaperFactory(abstract=words)
+        index_papers([paper.pk])
+        cursor.execute("SELECT pg_column_size(search_vector) FROM papers_paper WHERE id = %s", [paper.pk])
+        vector_size = cursor.fetchone()[0]
+        cursor.execute(f"SELECT count(*) FROM {toast}")
+        chunks_after = cursor.fetchone()[0]
+    assert vector_size > 3000  # well past the default target: the vector alone would have gone out of the row
+    assert chunks_after == chunks_before
