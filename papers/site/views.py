@@ -8,11 +8,13 @@ gets 404.
 from __future__ import annotations
 
 import datetime as dt
+from itertools import groupby
 
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET
 from taggit.models import Tag
 
@@ -95,17 +97,18 @@ def digest_detail(request, date: str, topic: str | None = None):
     if not digests:
         raise Http404("no digest published for this date")
     topic_obj = get_object_or_404(Topic, slug=topic) if topic else None
-    entries = queries.day_entries(digests, topic_obj.pk if topic_obj else None)
-    seen: set[int] = set()
-    entries = [e for e in entries if not (e.paper_id in seen or seen.add(e.paper_id))]  # a paper once a day
+    entries = queries.day_cards(digests, topic_obj.pk if topic_obj else None)
     if topic_obj and not entries:
         raise Http404("nothing in this topic on this date")
-    attach_cards(e.paper for e in entries)
+    # One section per topic, its cards (HTML already) joined here rather than by a template loop.
+    sections = [(section_topic, mark_safe("".join(entry.card for entry in group)))  # noqa: S308 (cards are safe)
+                for section_topic, group in groupby(entries, key=lambda entry: entry.topic)]
     return render(
         request,
         "papers/digest_detail.html",
-        {"day": day, "digests": digests, "topic": topic_obj, "entries": entries, "coverage": day_coverage(day),
-         "topics": sorted({e.paper.topic for e in entries if e.paper.topic}, key=lambda t: (t.position, t.slug))},
+        {"day": day, "digests": digests, "topic": topic_obj, "entries": entries, "sections": sections,
+         "coverage": day_coverage(day),
+         "topics": sorted({e.topic for e in entries if e.topic}, key=lambda t: (t.position, t.slug))},
     )
 
 

@@ -98,3 +98,19 @@ def test_list_pages_with_their_cards_cached_read_no_card_text(client, published,
         text_read = [q["sql"] for q in queries
                      if '"papers_paper"."abstract"' in q["sql"] or '"papers_summary"."tldr"' in q["sql"]]
         assert text_read == [], url
+
+
+def test_a_digest_day_looks_its_cards_up_by_the_stamps_every_list_takes_and_follows_an_edit(client, published,
+                                                                                             settings):
+    from papers.site import page_queries
+
+    settings.PAGE_CACHE = False
+    paper = _paper_with_authors()
+    day = paper.digests.filter(status="published").first().date
+    digests = [digest.pk for digest in page_queries.DIGESTS_OF_DAY(day=day)]
+    rows, stamps = page_queries._day_rows_stamped(connection.alias, digests)
+    assert paper.pk in stamps and len(rows) >= len(stamps) > 1
+    assert stamps == fragments._stamps(connection.alias, list(stamps))  # the keys the other pages cache cards under
+    client.get(f"/digest/{day}/")
+    Paper.objects.filter(pk=paper.pk).update(title="A title edited after the day was read")
+    assert "A title edited after the day was read" in client.get(f"/digest/{day}/").content.decode()
