@@ -55,3 +55,10 @@ def test_gunicorn_configuration_is_valid_and_serves_one_sync_worker_per_cpu():
                (line.split(" = ", 1) for line in check.stdout.splitlines() if " = " in line)}
     assert printed["workers"] == "3" and printed["worker_class"] == "sync" and printed["preload_app"] == "True"
     assert printed["raw_env"] == "['PGOPTIONS=-c work_mem=8MB -c max_parallel_workers_per_gather=0']"
+
+
+def test_gunicorn_workers_freeze_the_loaded_site_and_collect_young_objects_in_small_batches():
+    code = ("import gc, runpy; conf = runpy.run_path('gunicorn.conf.py'); conf['pre_fork'](None, None);"
+            " conf['post_fork'](None, None); print(gc.get_freeze_count() > 0, gc.get_threshold())")
+    proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert proc.stdout.strip() == "True (5000, 10, 10)", proc.stderr
