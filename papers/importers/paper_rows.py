@@ -16,11 +16,12 @@ its column is refused by the server.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from struct import Struct
 
 import orjson
 
+from .author_numbers import AuthorNumbering, AuthorTable, unpack
 from .records import PaperRecord
 
 # The columns a record fills, in the order its row sends them, with their types on the wire
@@ -139,17 +140,19 @@ class EncodedPaper:
     """A record that only makes a paper (no entry, digest or tags), its columns already encoded.
 
     Pickled by the parsing process instead of the PaperRecord: smaller, and
-    the process writing to the database need not encode it.  ``record()``
-    gives the PaperRecord back, for a record that updates a stored paper or a
-    batch retried record by record.
+    the process writing to the database need not encode it.  Its authors are
+    numbers (``papers.importers.author_numbers``), which the receiving side
+    reads through ``table``.  ``record()`` gives the PaperRecord back, for a
+    record that updates a stored paper or a batch retried record by record.
     """
 
     arxiv_id: str
     version: int | None
     source: str
     line: int | None
-    authors: list[str]
+    people: bytes  # the authors' numbers, each person once, in the order listed
     row: bytes
+    table: AuthorTable | None = field(default=None, compare=False, repr=False)  # set where it is received
     # What such a record lacks, so that the ingest reads every record the same way.
     update_only = False
     topic = None
@@ -161,8 +164,14 @@ class EncodedPaper:
     def __reduce__(self):
         # As a PaperRecord is (records.py): values in one call, with the field names and the row's
         # columns alongside, so a writer running other code than the parser fails loudly.
-        return _rebuilt_encoded, (LAYOUT, (self.arxiv_id, self.version, self.source, self.line, self.authors,
+        return _rebuilt_encoded, (LAYOUT, (self.arxiv_id, self.version, self.source, self.line, self.people,
                                            self.row))
+
+    @property
+    def authors(self) -> list[str]:
+        """Each person once, in the order listed, as first spelt in the file."""
+        names = self.table.names
+        return [names[number] for number in unpack(self.people)]
 
     def record(self) -> PaperRecord:
         columns = decode(self.row)
@@ -170,7 +179,7 @@ class EncodedPaper:
         return PaperRecord(source=self.source, line=self.line, authors=self.authors, **columns)
 
 
-LAYOUT = (*(name for name in EncodedPaper.__dataclass_fields__), *COLUMN_NAMES)
+LAYOUT = (*(name for name in EncodedPaper.__dataclass_fields__ if name != "table"), *COLUMN_NAMES)
 
 
 def _rebuilt_encoded(layout: tuple, values: tuple) -> EncodedPaper:
@@ -179,7 +188,7 @@ def _rebuilt_encoded(layout: tuple, values: tuple) -> EncodedPaper:
     return EncodedPaper(*values)
 
 
-def encoded(record: PaperRecord) -> PaperRecord | EncodedPaper:
+def encoded(record: PaperRecord, people: AuthorNumbering) -> PaperRecord | EncodedPaper:
     """``record`` as an EncodedPaper when it only makes a paper and its values fit; else as it is."""
     if (record.summary is not None or record.digests or record.tags or record.topic or record.warnings
             or record.update_only or record.announce_type or record.raw):
@@ -188,5 +197,5 @@ def encoded(record: PaperRecord) -> PaperRecord | EncodedPaper:
         row = encode(record)
     except (ValueError, TypeError, OverflowError):
         return record  # refused again where it is written, as a failed record with the reason
-    return EncodedPaper(record.arxiv_id, record.version, record.source, record.line, record.authors, row)
-
+    return EncodedPaper(record.arxiv_id, record.version, record.source, record.line, people.numbers(record.authors),
+                        row)

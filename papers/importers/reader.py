@@ -13,7 +13,7 @@ truncated gzip stream, say) is raised where the parsing reached it.  If no
 child can start, or one stops before sending anything, the file is parsed
 in-process after all.
 
-The child is a plain ``python -m papers.importers.reader FORMAT PATH [--encode-papers]``
+The child is a plain ``python -m papers.importers.reader FORMAT PATH [--encode-papers LIMIT]``
 that writes pickled chunks of items to a pipe, each behind its length, so a
 child killed in the middle of a message (the pipe is full more often than
 not) is told apart from a message this process cannot read: unlike ``multiprocessing`` it
@@ -41,6 +41,8 @@ from types import ModuleType
 from papers.importers.bulkgc import bulk_work
 
 from . import get
+from . import author_numbers
+from .author_numbers import AuthorNumbering, AuthorTable
 from .paper_rows import EncodedPaper, encoded
 from .records import PaperRecord, Parsed, prepared
 from .sources import InputError, InputFile, from_path
@@ -84,7 +86,7 @@ def _from_child(module: ModuleType, file: InputFile, encode_papers: bool) -> Ite
     try:
         child = subprocess.Popen(
             [sys.executable, "-m", "papers.importers.reader", module.FORMAT, str(file.path),
-             *([ENCODE_PAPERS] if encode_papers else [])],
+             *([ENCODE_PAPERS, str(author_numbers.LIMIT)] if encode_papers else [])],
             stdout=subprocess.PIPE, stdin=subprocess.DEVNULL, env=env,
         )
     except OSError as exc:
@@ -137,8 +139,10 @@ def _pump(pipe, messages: queue.Queue) -> None:
     """Parent side: messages off the pipe into the queue, until an ending or the pipe closes.
 
     Whatever stops it is sent on as a message, so the parent never waits on a
-    thread that is gone.
+    thread that is gone.  The authors the child numbered are kept here, and
+    each encoded paper is given the table its numbers refer to.
     """
+    table = AuthorTable()
     while True:
         try:
             message = _receive(pipe)
@@ -150,6 +154,16 @@ def _pump(pipe, messages: queue.Queue) -> None:
         if message is None:
             messages.put(("gone", None))
             return
+        if message[0] == "authors":
+            restarted, people = message[1]
+            if restarted:
+                table = AuthorTable()
+            table.extend(people)
+            continue
+        if message[0] == "items":
+            for item in message[1]:
+                if isinstance(item, EncodedPaper):
+                    item.table = table
         messages.put(message)
         if message[0] != "items":
             return
@@ -173,15 +187,25 @@ def _receive(pipe) -> tuple | None:
     return pickle.loads(data)
 
 
-def _parse_into(format: str, path: str, out, encode_papers: bool = False) -> None:
-    """Child side: parse, and send the items in chunks (blocking while the parent is behind)."""
+def _parse_into(format: str, path: str, out, people: AuthorNumbering | None = None) -> None:
+    """Child side: parse, and send the items in chunks (blocking while the parent is behind).
+
+    With ``people``, new papers go as EncodedPapers, their authors as numbers:
+    the people a chunk numbered first are sent just before it.
+    """
     chunk = []
+
+    def send_chunk():
+        if people is not None:
+            _send(out, ("authors", people.take()))
+        _send(out, ("items", chunk))
+
     try:
         for item in get(format).parse(from_path(Path(path))):
             item = prepared(item)
-            chunk.append(encoded(item) if encode_papers and isinstance(item, PaperRecord) else item)
+            chunk.append(encoded(item, people) if people is not None and isinstance(item, PaperRecord) else item)
             if len(chunk) >= CHUNK:
-                _send(out, ("items", chunk))
+                send_chunk()
                 chunk = []
     except InputError as exc:
         end = ("input error", (exc.source, exc.reason, exc.line))
@@ -190,7 +214,7 @@ def _parse_into(format: str, path: str, out, encode_papers: bool = False) -> Non
     else:
         end = ("end", None)
     if chunk:
-        _send(out, ("items", chunk))
+        send_chunk()
     _send(out, end)
     out.flush()
 
@@ -200,7 +224,9 @@ if __name__ == "__main__":
     pipe = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
     try:
+        options = sys.argv[3:]
+        numbering = AuthorNumbering(int(options[options.index(ENCODE_PAPERS) + 1])) if ENCODE_PAPERS in options else None
         with bulk_work():
-            _parse_into(sys.argv[1], sys.argv[2], pipe, encode_papers=ENCODE_PAPERS in sys.argv[3:])
+            _parse_into(sys.argv[1], sys.argv[2], pipe, numbering)
     except BrokenPipeError:  # the parent stopped reading
         pass

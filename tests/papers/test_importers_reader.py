@@ -7,14 +7,15 @@ from __future__ import annotations
 
 import json
 import os
+from itertools import groupby
 from pathlib import Path
 
 import pytest
 
 from bench.import_snapshot import snapshot_records
-from papers.importers import arxiv_snapshot, digest_md, hexo, reader
+from papers.importers import arxiv_snapshot, author_numbers, digest_md, hexo, reader
 from papers.importers.paper_rows import EncodedPaper
-from papers.importers.records import PaperRecord, ParseFailure, prepared
+from papers.importers.records import PaperRecord, ParseFailure, author_slug, prepared
 from papers.importers.sources import InputError, from_bytes, from_path
 
 from .helpers import gzip_cut_short
@@ -70,6 +71,22 @@ def test_the_child_can_send_new_papers_as_copy_rows_that_read_back_as_the_record
     # A record that makes more than a paper (an entry, a digest) comes whole.
     hexo_items = list(reader.parsed(hexo, from_path(seed_hexo), encode_papers=True))
     assert hexo_items and not any(isinstance(item, EncodedPaper) for item in hexo_items)
+
+
+def test_authors_travel_as_numbers_whose_table_restarts_past_its_limit(snapshot, in_child, monkeypatch):
+    """The parent sets the child's limit: past it both sides start a new table, and every paper reads its names back."""
+    monkeypatch.setattr(author_numbers, "LIMIT", 40)
+    expected = [item for item in map(prepared, arxiv_snapshot.parse(from_path(snapshot)))
+                if isinstance(item, PaperRecord)]
+    got = [item for item in reader.parsed(arxiv_snapshot, from_path(snapshot), encode_papers=True)
+           if not isinstance(item, ParseFailure)]
+    assert len(got) == len(expected) == RECORDS - 2
+    # A table is full once it holds 40 people; a new one starts with the next chunk of 250 items (the
+    # first two chunks hold a failure each).
+    assert [len(list(run)) for _, run in groupby(got, key=lambda item: id(item.table))] == [249, 249, 100]
+    for paper, record in zip(got, expected, strict=True):
+        people = {author_slug(name): name for name in reversed(record.authors)}  # each person as first listed
+        assert paper.record().authors == [people[slug] for slug in dict.fromkeys(map(author_slug, record.authors))]
 
 
 def test_other_formats_go_through_the_child_too(seed_digest, seed_hexo, in_child):

@@ -10,6 +10,7 @@ from django.test.utils import CaptureQueriesContext
 
 from papers.fixed_queries import one_of
 from papers.importers import paper_rows
+from papers.importers.author_numbers import AuthorNumbering, AuthorTable
 from papers.importers.records import PaperRecord
 from papers.models import Author, Authorship, Paper, Topic
 from papers.services import bulk
@@ -50,7 +51,10 @@ def test_insert_papers_writes_every_column_and_returns_the_ids_in_order():
 def test_a_row_encoded_where_it_was_parsed_lands_as_the_record_would():
     record, _ = row("2402.19474", abstract="Relations, “quoted”, 中文.", categories=["cs.CV"],
                     published=dt.date(2024, 2, 29), authors=["Weiyun Wang"])
-    encoded = paper_rows.encoded(record)
+    numbering, table = AuthorNumbering(), AuthorTable()
+    encoded = paper_rows.encoded(record, numbering)
+    table.extend(numbering.take()[1])  # as the process receiving the row does
+    encoded.table = table
     assert isinstance(encoded, paper_rows.EncodedPaper) and encoded.record() == record
     [pk] = bulk.insert_papers([(encoded, None)])
     [again] = bulk.insert_papers([row("2402.19475", **{k: v for k, v in vars(record).items() if k != "arxiv_id"})])

@@ -41,6 +41,16 @@ def atom(tmp_path, version: int, title: str, second_author: str = "Yiming Ren"):
     return str(path)
 
 
+@pytest.fixture(params=["in this process", "in a parsing process"])
+def parsing(request, monkeypatch):
+    """Both ways a file is read: in-process, authors by name; in a parsing process, new papers' authors as numbers."""
+    from papers.importers import reader
+
+    if request.param == "in a parsing process":
+        monkeypatch.setattr(reader, "BACKGROUND_MIN_BYTES", 0)
+    return request.param
+
+
 def counts() -> dict:
     return {
         model.__name__: model.objects.count()
@@ -138,7 +148,7 @@ def test_import_never_overwrites_text_an_editor_changed(tmp_path, seed_digest):
     assert summary.edited_fields() == {"headline_zh"}
 
 
-def test_record_rejected_by_database_leaves_nothing_half_saved(tmp_path):
+def test_record_rejected_by_database_leaves_nothing_half_saved(tmp_path, parsing):
     good, bad, also_good = SnapshotItemFactory.create_batch(3)
     bad["authors_parsed"] = [["X" * 400, "Jane", ""]]  # Author.name holds 300 characters
     batch = import_sources([_snapshot_file(tmp_path / "snap.jsonl", [good, bad, also_good])])
@@ -255,7 +265,7 @@ def test_an_author_listed_twice_in_a_paper_is_linked_once(tmp_path):
     assert [(a.position, a.author.name) for a in Authorship.objects.select_related("author")] == [(0, "Weiyun Wang")]
 
 
-def test_one_person_spelt_two_ways_is_one_author(tmp_path):
+def test_one_person_spelt_two_ways_is_one_author(tmp_path, parsing):
     """Names are one person when their slugs are: linked once per paper, stored under the spelling first seen."""
     items = [SnapshotItemFactory(id="2402.19470", authors_parsed=[["wang", "weiyun", ""], ["Ren", "Yiming", ""],
                                                                    ["Wang", "Weiyun", ""]]),
@@ -281,7 +291,7 @@ def test_the_author_cache_is_bounded_and_refills_from_the_database(tmp_path, mon
     assert [a.name for a in Paper.objects.get(arxiv_id="2402.19471").ordered_authors()] == ["Yiming Ren", "Weiyun Wang"]
 
 
-def test_an_author_deleted_between_batches_is_stored_again_not_referred_to(tmp_path):
+def test_an_author_deleted_between_batches_is_stored_again_not_referred_to(tmp_path, parsing):
     """Author ids kept from an earlier batch are looked up again once an author was deleted meanwhile."""
     same_people = [["Wang", "Weiyun", ""], ["Ren", "Yiming", ""]]
     items = [SnapshotItemFactory(id=f"2402.1947{n}", authors_parsed=same_people[n % 2:] + same_people) for n in range(4)]
@@ -300,6 +310,28 @@ def test_an_author_deleted_between_batches_is_stored_again_not_referred_to(tmp_p
     assert authors == {"2402.19470": ["Weiyun Wang"],  # its Yiming Ren went with the deleted author
                        "2402.19471": ["Yiming Ren", "Weiyun Wang"], "2402.19472": ["Weiyun Wang", "Yiming Ren"],
                        "2402.19473": ["Yiming Ren", "Weiyun Wang"]}
+
+
+def test_authors_sent_as_numbers_land_as_authors_sent_by_name(tmp_path, monkeypatch):
+    """Batches that span a restarted numbering, in a parsing process, link the same people as an in-process import."""
+    from bench.import_snapshot import snapshot_records
+    from papers.importers import author_numbers, reader
+
+    path = _snapshot_file(tmp_path / "snapshot.jsonl", list(snapshot_records(700, seed=5)))
+
+    def imported() -> list[tuple]:
+        batch = import_sources([path], options=IngestOptions(batch_size=300))
+        assert (batch.created, batch.failed) == (700, 0)
+        return list(Authorship.objects.order_by("paper__arxiv_id", "position")
+                    .values_list("paper__arxiv_id", "position", "author__slug", "author__name"))
+
+    by_name = imported()
+    Paper.objects.all().delete()
+    Author.objects.all().delete()
+    monkeypatch.setattr(reader, "BACKGROUND_MIN_BYTES", 0)
+    monkeypatch.setattr(author_numbers, "LIMIT", 100)  # a new table with each chunk of 250 papers
+    assert imported() == by_name
+    assert len(by_name) > 2000 and Author.objects.count() == len({slug for _, _, slug, _ in by_name})
 
 
 def _snapshot_file(path, items) -> str:

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.utils import timezone
 
+from papers.importers.author_numbers import AuthorTable
 from papers.importers.records import PaperRecord
 from papers.importers.sources import InputError
 from papers.models import Digest, ImportBatch, RecordError, Topic
@@ -48,6 +49,8 @@ class Context:
     topics: dict[str, Topic | None] = field(default_factory=dict)
     digests: dict[tuple, Digest] = field(default_factory=dict)
     author_ids: dict[str, int] = field(default_factory=dict)  # name → id, across batches
+    # The author ids of a parsing process's numbers (papers.importers.author_numbers), for its current table.
+    numbered_ids: tuple[AuthorTable, list[int]] | None = None
     author_deletions: int | None = None  # bulk.author_deletions() from before the first of them was read
     current_format: str = ""
     errors: list[RecordError] = field(default_factory=list)  # written with the batch's progress
@@ -56,7 +59,11 @@ class Context:
         """Rows cached from a rolled-back transaction no longer exist."""
         self.topics.clear()
         self.digests.clear()
+        self.forget_author_ids()
+
+    def forget_author_ids(self) -> None:
         self.author_ids.clear()
+        self.numbered_ids = None
 
 
 def record_failure(ctx, stats: FileStats, file: str, line, reason: str, arxiv_id: str = "") -> None:
