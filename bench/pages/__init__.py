@@ -7,7 +7,9 @@ records imported with ``import_sources``, then a published Summary for every
 paper, 30 published daily digests of 30 papers each and the search vectors,
 all written with SQL), starts gunicorn with the production settings, and
 drives it with a small keep-alive HTTP client (8 connections, 1 s warm-up,
-5 s measured per scenario).  Scenarios:
+5 s measured per scenario) that accepts gzip as browsers do: the static file
+and the cached pages go compressed, the uncached pages as Django renders them.
+Scenarios:
 
 * ``static``: the paper page saved as an HTML file, served by WhiteNoise from
   the same gunicorn — the ceiling: no view, no template, no database (measured

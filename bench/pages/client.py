@@ -56,7 +56,9 @@ class Connection:
         self.buffer.clear()
 
     def request(self, path: str) -> Response:
-        message = f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{self.port}\r\nUser-Agent: bench.pages\r\n\r\n".encode()
+        # Accept-Encoding as browsers send it: the static file and cached pages then go compressed, as to readers.
+        message = (f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{self.port}\r\nUser-Agent: bench.pages\r\n"
+                   f"Accept-Encoding: gzip, deflate, br\r\n\r\n").encode()
         reused = self.sock is not None
         if not reused:
             self.connect()

@@ -1,6 +1,7 @@
 """The page cache: tag versions, what is stored, what is served, and to whom."""
 from __future__ import annotations
 
+import gzip
 import time
 
 import pytest
@@ -13,7 +14,7 @@ from django.utils import timezone
 
 from papers.services import page_versions
 from papers.services.page_versions import invalidate, invalidate_everything
-from papers.site.caching import PAGE_TIMEOUT, LocalPages, PageCacheMiddleware, generation, local_pages
+from papers.site.caching import PAGE_TIMEOUT, LocalPages, PageCacheMiddleware, StoredPage, generation, local_pages
 from papers.models import Status, Topic
 from papers.services.ingest import import_sources
 from tests.factories import PaperFactory, SummaryFactory
@@ -80,6 +81,25 @@ def test_a_stored_page_is_served_from_the_cache_without_the_view(client, publish
     key = next(k for k in cache._cache.get_client().keys("*page:*"))
     ttl = cache._cache.get_client().ttl(key)
     assert PAGE_TIMEOUT - 60 < ttl <= PAGE_TIMEOUT
+
+
+@pytest.mark.parametrize("first", ["gzip", "plain"], ids=["stored-by-gzip-reader", "stored-by-plain-reader"])
+def test_pages_go_compressed_to_readers_that_accept_gzip_and_plain_to_the_rest(client, published, first):
+    gzip_reader = {"HTTP_ACCEPT_ENCODING": "gzip, deflate, br"}
+    first_response = client.get("/digest/2024-02-29/", **(gzip_reader if first == "gzip" else {}))
+    assert first_response["X-Cache"] == "miss"
+    compressed_miss = first_response if first == "gzip" else None
+    plain = client.get("/digest/2024-02-29/")
+    compressed = client.get("/digest/2024-02-29/", **gzip_reader)
+    assert plain["X-Cache"] == "hit" and compressed["X-Cache"] == "hit"
+    html = plain.content
+    assert "Content-Encoding" not in plain and b"</html>" in html and plain["Content-Length"] == str(len(html))
+    assert compressed["Content-Encoding"] == "gzip" and gzip.decompress(compressed.content) == html
+    assert compressed["Content-Length"] == str(len(compressed.content)) and len(compressed.content) < len(html) / 2
+    if compressed_miss is not None:
+        assert compressed_miss["Content-Encoding"] == "gzip" and compressed_miss.content == compressed.content
+    for response in (first_response, plain, compressed):  # a shared cache in front must keep the two apart
+        assert "Accept-Encoding" in response["Vary"] and "Accept-Language" in response["Vary"]
 
 
 def test_invalidating_a_tag_makes_exactly_its_pages_miss(client, published):
@@ -251,15 +271,15 @@ def test_a_cache_emptied_behind_the_processes_back_is_never_trusted_again(client
 def test_memory_is_bounded_and_the_oldest_page_goes_first():
     pages = LocalPages(seconds=60, max_bytes=250)
     for n in range(3):
-        pages.keep(f"page:{n}", (1,), b"x" * 100, {}, generation())
+        pages.keep(f"page:{n}", (1,), StoredPage(b"x" * 100, None, {}), generation())
     assert [pages.get(f"page:{n}") is not None for n in range(3)] == [False, True, True]
-    pages.keep("page:big", (1,), b"x" * 251, {}, generation())  # bigger than all the room: not kept
+    pages.keep("page:big", (1,), StoredPage(b"x" * 200, b"x" * 51, {}), generation())  # both bodies count
     assert pages.get("page:big") is None and pages.get("page:2") is not None
 
 
 def test_without_a_shared_cache_nothing_is_kept_twice():
     pages = LocalPages(seconds=0, max_bytes=10_000)
-    pages.keep("page:1", (1,), b"x", {}, generation())
+    pages.keep("page:1", (1,), StoredPage(b"x", None, {}), generation())
     assert pages.get("page:1") is None
 
 
@@ -297,10 +317,18 @@ def test_a_hit_replays_only_the_headers_of_the_page():
     assert (miss["X-Cache"], hit["X-Cache"], view.calls) == ("miss", "hit", 1)
     assert hit.content == b"<p>home</p>" and hit["Content-Length"] == str(len(b"<p>home</p>"))
     assert {name: hit[name] for name in ("Content-Type", "Content-Language", "Vary", "X-Frame-Options")} == {
-        "Content-Type": "text/html; charset=utf-8", "Content-Language": "en", "Vary": "Accept-Language, Cookie",
+        "Content-Type": "text/html; charset=utf-8", "Content-Language": "en", "Vary": "Accept-Language, Cookie, Accept-Encoding",
         "X-Frame-Options": "DENY",
     }
     assert "X-Private" not in hit and "Cache-Control" not in hit
+
+
+def test_a_page_that_compressing_does_not_shrink_is_sent_as_it_is():
+    view = View(lambda r: page(b"<p>a</p>"))
+    miss = run(view, HTTP_ACCEPT_ENCODING="gzip")
+    hit = run(view, HTTP_ACCEPT_ENCODING="gzip")
+    assert (miss["X-Cache"], hit["X-Cache"]) == ("miss", "hit")
+    assert miss.content == hit.content == b"<p>a</p>" and "Content-Encoding" not in miss and "Content-Encoding" not in hit
 
 
 @pytest.mark.parametrize(
