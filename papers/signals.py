@@ -15,7 +15,7 @@ from django.dispatch import Signal, receiver
 from taggit.models import Tag
 
 from papers.services import page_versions, published_counts, search_index
-from papers.models import Authorship, Digest, DigestEntry, Paper, Status, Summary
+from papers.models import Author, Authorship, Digest, DigestEntry, Paper, Status, Summary, Topic
 
 # Sent by papers.services.transitions inside the transaction of every state
 # write, once per write, with all of its changes: sender is Summary or Digest,
@@ -101,6 +101,24 @@ def digest_entry_changed(sender, instance: DigestEntry, **kwargs):
     papers_changed([instance.paper_id])
 
 
+@receiver(post_save, sender=Topic)
+@receiver(post_save, sender=Author)
+@receiver(post_save, sender=Tag)
+@receiver(post_delete, sender=Topic)
+@receiver(post_delete, sender=Author)
+@receiver(post_delete, sender=Tag)
+def name_shown_widely_changed(sender, instance, created: bool = False, raw: bool = False, **kwargs):
+    """A topic, an author or a tag renamed, reordered or deleted: every cached page is made stale.
+
+    A topic is in every page's menu, and an author or a tag beside each of
+    their papers on pages of every kind; these are rare desk edits, where
+    finding each page would cost a query per paper.  A new one is on no page
+    until a paper lists it, which makes that paper's pages stale itself.
+    """
+    if not (created or raw):
+        transaction.on_commit(page_versions.invalidate_everything)
+
+
 # --- published counts (papers.services.published_counts) ------------------------------
 # Publishing and withdrawing go through papers.services.transitions, which counts them; these
 # hooks count what reaches a published paper another way.
@@ -140,6 +158,9 @@ def paper_topic_after(sender, instance: Paper, **kwargs):
     if after is not None:
         delta[published_counts.TOPIC, after] += 1
     published_counts.add(delta)
+    # The paper's pages under its new topic are made stale by papers_changed; the old topic's list still shows it.
+    if old_topic := Topic.objects.filter(pk=before).values_list("slug", flat=True).first():
+        transaction.on_commit(lambda: page_versions.invalidate(f"topic:{old_topic}"))
 
 
 @receiver(m2m_changed, sender=Paper.tags.through)
@@ -152,6 +173,10 @@ def paper_tags_changed(sender, instance, action: str, pk_set=None, **kwargs):
     if pk_set and published_counts.published_among([instance.pk]):
         sign = 1 if action == "post_add" else -1
         published_counts.add({(published_counts.TAG, pk): sign for pk in pk_set})
+        # A tag taken off is no longer the paper's when papers_changed lists its pages: its list is made stale here.
+        tags = [f"tag:{slug}" for slug in Tag.objects.filter(pk__in=pk_set).values_list("slug", flat=True)]
+        transaction.on_commit(lambda: page_versions.invalidate(*tags))
+        papers_changed([instance.pk])
 
 
 EMPTY_TAG_SLUG = "tag"

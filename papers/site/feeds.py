@@ -175,7 +175,14 @@ LATEST_ITEMS = FixedQuery(lambda: _items(Paper.objects.published()))
 
 
 class LatestPapersFeed(AttributesResolvedOnce):
+    """The latest published entries: cached as the home page is (``papers.site.caching``), for the same changes.
+
+    Feed readers ask every few minutes, and a 50-item feed costs 4–5 ms to
+    write; cached, it costs what a cached page does.
+    """
+
     feed_type = RssFeed
+    page_cache_tags = staticmethod(lambda request: ["home"])
     title = "Paperdesk"
     description = "New arXiv papers on LLMs, agents and RAG, summarized and reviewed."
 
@@ -261,6 +268,7 @@ class OneSubjectFeed(LatestPapersFeed):
 
 class TopicFeed(OneSubjectFeed):
     page_name = "topic"
+    page_cache_tags = staticmethod(lambda request, slug: [f"topic:{slug}"])  # as the topic's own page
     subject = FixedQuery(lambda slug: Topic.objects.filter(slug=slug), slug=str)
     subject_items = FixedQuery(lambda subject: _items(Paper.objects.published().filter(topic=subject)), subject=int)
 
@@ -270,6 +278,7 @@ class TopicFeed(OneSubjectFeed):
 
 class TagFeed(OneSubjectFeed):
     page_name = "tag"
+    page_cache_tags = staticmethod(lambda request, slug: [f"tag:{slug}"])
     subject = FixedQuery(lambda slug: Tag.objects.filter(slug=slug), slug=str)
     # The papers' content type is a value: taggit would look it up once and keep it in the SQL.
     subject_items = FixedQuery(lambda subject, paper_type: _items(Paper.objects.published().filter(pk__in=TaggedItem.objects

@@ -15,7 +15,7 @@ from django.utils import timezone
 from papers.services import page_versions
 from papers.services.page_versions import invalidate, invalidate_everything
 from papers.site.caching import PAGE_TIMEOUT, LocalPages, PageCacheMiddleware, StoredPage, generation, local_pages
-from papers.models import Status, Topic
+from papers.models import Authorship, Paper, Status, Topic
 from papers.services.ingest import import_sources
 from tests.factories import PaperFactory, SummaryFactory
 
@@ -158,6 +158,78 @@ def test_an_import_that_changes_something_makes_every_page_miss(client, publishe
     assert x_cache(client, "/topic/rag/") == "hit"
 
 
+def test_feeds_are_cached_and_refreshed_with_the_lists_they_follow(client, published, draft,
+                                                                  django_capture_on_commit_callbacks):
+    feeds = ["/feed/rss/", "/feed/atom/", "/feed/rss/topic/agent/", "/feed/atom/topic/rag/", "/feed/rss/tag/llm/"]
+    first = [client.get(url) for url in feeds]
+    assert [r["X-Cache"] for r in first] == ["miss"] * 5
+    hits = [client.get(url) for url in feeds]
+    assert [r["X-Cache"] for r in hits] == ["hit"] * 5
+    assert [r.content for r in hits] == [r.content for r in first]
+    assert hits[0]["Content-Type"].startswith("application/rss+xml") and hits[1]["Content-Type"].startswith("application/atom+xml")
+    invalidate("topic:rag")
+    assert [x_cache(client, url) for url in feeds] == ["hit", "hit", "hit", "miss", "hit"]
+
+    draft.status, draft.published_at = Status.PUBLISHED, timezone.now()  # an Agent paper goes live
+    with django_capture_on_commit_callbacks(execute=True):
+        draft.save()
+    after = [client.get(url) for url in feeds]
+    assert [r["X-Cache"] for r in after] == ["miss", "miss", "miss", "hit", "hit"]
+    assert all("Draft Paper Going Live" in r.content.decode() for r in after[:3])
+
+
+def test_renaming_a_topic_refreshes_every_page(client, published, django_capture_on_commit_callbacks):
+    """A topic is in every page's menu."""
+    urls = ["/", f"/paper/{ASMV2}/", "/topic/rag/", "/feed/rss/"]
+    assert [x_cache(client, url) for url in urls] == ["miss"] * 4
+    topic = Topic.objects.get(slug="agent")
+    topic.name_zh = topic.name_en = "Agents Renamed"
+    with django_capture_on_commit_callbacks(execute=True):
+        topic.save()
+    pages = [client.get(url) for url in urls]
+    assert [page["X-Cache"] for page in pages] == ["miss"] * 4
+    assert all("Agents Renamed" in page.content.decode() for page in pages[:2])
+
+
+def test_renaming_an_author_refreshes_the_pages_that_name_them(client, published, django_capture_on_commit_callbacks):
+    authorship = Authorship.objects.filter(paper__summary__status=Status.PUBLISHED, position=0).select_related(
+        "author", "paper").first()
+    url = f"/paper/{authorship.paper.arxiv_id}/"
+    assert authorship.author.name in client.get(url).content.decode() and x_cache(client, url) == "hit"
+    authorship.author.name = "Renamed Author"
+    with django_capture_on_commit_callbacks(execute=True):
+        authorship.author.save()
+    page = client.get(url)
+    assert page["X-Cache"] == "miss" and "Renamed Author" in page.content.decode()
+
+
+def test_a_paper_moved_to_another_topic_leaves_the_old_topics_list(client, published,
+                                                                   django_capture_on_commit_callbacks):
+    paper = Paper.objects.get(arxiv_id=ASMV2)
+    assert paper.topic.slug == "agent" and ASMV2 in client.get("/topic/agent/").content.decode()
+    assert ASMV2 in client.get("/feed/rss/topic/agent/").content.decode()
+    paper.topic = Topic.objects.get(slug="rag")
+    with django_capture_on_commit_callbacks(execute=True):
+        paper.save()
+    for url in ("/topic/agent/", "/feed/rss/topic/agent/"):
+        page = client.get(url)
+        assert page["X-Cache"] == "miss" and ASMV2 not in page.content.decode(), url
+    assert ASMV2 in client.get("/topic/rag/").content.decode()
+
+
+def test_a_tag_taken_off_a_paper_leaves_the_tags_list(client, published, django_capture_on_commit_callbacks):
+    paper = Paper.objects.get(arxiv_id=ASMV2)
+    with django_capture_on_commit_callbacks(execute=True):
+        paper.tags.add("memory-tricks")
+    assert ASMV2 in client.get("/tag/memory-tricks/").content.decode()
+    assert x_cache(client, "/tag/memory-tricks/") == "hit"
+    with django_capture_on_commit_callbacks(execute=True):
+        paper.tags.remove("memory-tricks")
+    page = client.get("/tag/memory-tricks/")
+    assert page["X-Cache"] == "miss" and ASMV2 not in page.content.decode()
+    assert "memory-tricks" not in client.get(f"/paper/{ASMV2}/").content.decode()
+
+
 def test_language_variants_are_kept_apart_and_the_cookie_wins(published):
     english, chinese = Client(), Client()
     english.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
@@ -205,7 +277,7 @@ def test_signed_in_staff_never_fill_the_cache(published):
 
 
 def test_pages_of_other_views_are_never_cached(client, published):
-    for url in ("/search/?q=relation", "/feed/rss/", "/sitemap.xml", "/robots.txt", "/paper/0000.00000/"):
+    for url in ("/search/?q=relation", "/sitemap.xml", "/robots.txt", "/paper/0000.00000/", "/feed/rss/topic/none/"):
         client.get(url)
         assert "X-Cache" not in client.get(url), url
 
