@@ -132,10 +132,15 @@ class Result:
     errors: dict[str, int] = field(default_factory=dict)
     hits: int = 0
     misses: int = 0
-    size: int = 0
+    body_bytes: int = 0  # of the measured answers, as sent (compressed where they were)
     cpu: dict[str, float] = field(default_factory=dict)  # CPUs used by group while measured (see cpu_ticks)
     reads: tuple[float, float] | None = None  # blocks and ms the database read per request (see bench.pages.reads)
     note: str = ""
+
+    @property
+    def size(self) -> float:
+        """The mean size of an answer's body in bytes: a scenario of several URLs has pages of several sizes."""
+        return self.body_bytes / len(self.latencies) if self.latencies else 0.0
 
     @property
     def rps(self) -> float:
@@ -187,7 +192,7 @@ def load(name: str, server: Gunicorn, paths: list[str], *, connections: int, war
                     errors[problem] = errors.get(problem, 0) + 1
                     continue
                 latencies.append(done - now)
-                size = response.size
+                size += response.size
                 hits += response.cache == "hit"
                 misses += response.cache == "miss"
         finally:
@@ -199,7 +204,7 @@ def load(name: str, server: Gunicorn, paths: list[str], *, connections: int, war
                     result.errors[problem] = result.errors.get(problem, 0) + count
                 result.hits += hits
                 result.misses += misses
-                result.size = result.size or size
+                result.body_bytes += size
 
     def mark_cpu() -> None:
         time.sleep(max(0.0, measure_from - time.perf_counter()))
