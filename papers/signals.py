@@ -159,7 +159,7 @@ def paper_topic_after(sender, instance: Paper, **kwargs):
         delta[published_counts.TOPIC, after] += 1
     published_counts.add(delta)
     # The paper's pages under its new topic are made stale by papers_changed; the old topic's list still shows it.
-    if old_topic := Topic.objects.filter(pk=before).values_list("slug", flat=True).first():
+    if before is not None and (old_topic := Topic.objects.filter(pk=before).values_list("slug", flat=True).first()):
         transaction.on_commit(lambda: page_versions.invalidate(f"topic:{old_topic}"))
 
 
