@@ -173,10 +173,11 @@ def paper_tags_changed(sender, instance, action: str, pk_set=None, **kwargs):
     if pk_set and published_counts.published_among([instance.pk]):
         sign = 1 if action == "post_add" else -1
         published_counts.add({(published_counts.TAG, pk): sign for pk in pk_set})
-        # A tag taken off is no longer the paper's when papers_changed lists its pages: its list is made stale here.
-        tags = [f"tag:{slug}" for slug in Tag.objects.filter(pk__in=pk_set).values_list("slug", flat=True)]
+        # The pages that show a paper's tags: its own and the lists of the tags added or taken off (a tag
+        # taken off is no longer the paper's, so papers_tags would not find it). Tags are not searched.
+        tags = [f"paper:{instance.arxiv_id}",
+                *(f"tag:{slug}" for slug in Tag.objects.filter(pk__in=pk_set).values_list("slug", flat=True))]
         transaction.on_commit(lambda: page_versions.invalidate(*tags))
-        papers_changed([instance.pk])
 
 
 EMPTY_TAG_SLUG = "tag"
